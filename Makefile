@@ -1,0 +1,49 @@
+# pinban — two commands do everything on a fresh machine: `make pdf` and `make test`.
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+EDITION ?= 2025-01-07-fengtai-lianghui
+READY   := $(VENV)/.ready
+TESTREADY := $(VENV)/.test-ready
+
+.PHONY: pdf build docx check proof test bench lint clean sysdeps
+
+pdf: $(READY)            ## spread.pdf, pages.pdf and the preview PNG
+	$(BIN)/pinban pdf $(EDITION)
+
+build: $(READY)          ## every output into output/<edition>/
+	$(BIN)/pinban build $(EDITION)
+
+docx: $(READY)
+	$(BIN)/pinban docx $(EDITION)
+
+check: $(READY)
+	$(BIN)/pinban check $(EDITION)
+
+proof: $(READY)
+	$(BIN)/pinban proof $(EDITION)
+
+test: $(TESTREADY)
+	$(BIN)/python -m pytest
+
+bench: $(TESTREADY)
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py
+
+lint: $(TESTREADY)
+	$(BIN)/ruff check pipeline tests bench tools
+
+$(READY): pyproject.toml tools/sysdeps.sh
+	@sh tools/sysdeps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(TESTREADY): $(READY)
+	@sh tools/sysdeps.sh --test
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+clean:
+	rm -rf output/*/ .pytest_cache .hypothesis
