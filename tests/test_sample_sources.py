@@ -87,7 +87,7 @@ def strip_markdown(line: str) -> str:
     """The text of a report.md line without the markdown syntax."""
     for prefix in ("> ", "## ", "# "):
         if line.startswith(prefix):
-            line = line[len(prefix):]
+            line = line[len(prefix) :]
             break
     return line.replace("**", "")
 
@@ -124,14 +124,7 @@ def furniture(ed: dict) -> str:
     e = ed["edition"]
     pages = e["pages"]
     credits = "".join(c["role"] + "：" + "".join(c["names"]) for c in ed["credits"])
-    return (
-        "".join(pages)
-        + credits
-        + render_date(e["date"])
-        + e["weekday"]
-        + pages[0] * 2
-        + e["section"]
-    )
+    return "".join(pages) + credits + render_date(e["date"]) + e["weekday"] + pages[0] * 2 + e["section"]
 
 
 def seed_text_repaired() -> str:
@@ -335,6 +328,23 @@ def intended_sizes() -> dict[str, tuple[int, int]]:
     return {pid: (int(w), int(h)) for pid, w, h in found}
 
 
+def intended_focus() -> dict[str, tuple[float, float]]:
+    """Focal points the generator placed its main subject at."""
+    src = PHOTO_SCRIPT.read_text(encoding="utf-8")
+    found = re.findall(r'Spec\("(p\d\d)",\s*\d+,\s*\d+,\s*[\d.]+,\s*"\w+",\s*\(([\d.]+),\s*([\d.]+)\)', src)
+    return {pid: (float(x), float(y)) for pid, x, y in found}
+
+
+def test_photo_focus_matches_generator():
+    focus = intended_focus()
+    assert focus, "no focal points found in the generator"
+    for p in load_edition()["photos"]:
+        if "focus" in p:
+            assert tuple(p["focus"]) == focus.get(p["id"]), p["id"]
+        else:
+            assert p["id"] not in focus, p["id"]
+
+
 def jpeg_frame(data: bytes) -> tuple[int, int, int, int, set[int]]:
     """(SOF marker, width, height, components, markers seen) of a JPEG."""
     assert data[:2] == b"\xff\xd8", "not a JPEG (no SOI marker)"
@@ -347,9 +357,9 @@ def jpeg_frame(data: bytes) -> tuple[int, int, int, int, set[int]]:
             i += 1
             continue
         markers.add(marker)
-        length = int.from_bytes(data[i + 2:i + 4], "big")
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            seg = data[i + 4:i + 2 + length]
+            seg = data[i + 4 : i + 2 + length]
             height = int.from_bytes(seg[1:3], "big")
             width = int.from_bytes(seg[3:5], "big")
             return marker, width, height, seg[5], markers
@@ -383,10 +393,9 @@ def test_photo_files_are_intended_jpegs():
 
 
 def test_photo_resolution_for_placement():
-    """≥ 200 ppi when placed 100 mm wide (portrait) / 150 mm wide (landscape)."""
-    for pid, (w, h) in intended_sizes().items():
-        placed_mm = 100 if h > w else 150
-        assert w / (placed_mm / 25.4) >= 200, pid
+    """≥ 200 ppi even when placed 150 mm wide."""
+    for pid, (w, _h) in intended_sizes().items():
+        assert w / (150 / 25.4) >= 200, pid
 
 
 if __name__ == "__main__":  # pragma: no cover

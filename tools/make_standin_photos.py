@@ -43,21 +43,21 @@ class Spec:
 # One line per photo, in caption order. The sizes are read back by
 # tests/test_sample_sources.py, keep the `Spec("pNN", width, height, ...` form.
 SPECS = [
-    Spec("p01", 1800, 1200, 0.07, "exhibit", (0.50, 0.40)),   # 书画展暨笔会
-    Spec("p02", 1800, 1200, 0.58, "outdoor"),                 # 文化产业园区专题调研
-    Spec("p03", 1200, 1800, 0.00, "plaque", (0.50, 0.36)),    # 工作站揭牌成立
-    Spec("p04", 1600, 1200, 0.11, "round", (0.50, 0.55)),     # 院士专家·圆桌下午茶
-    Spec("p05", 1920, 1080, 0.52, "outdoor"),                 # 视察南中轴国际文化科技园
-    Spec("p06", 1800, 1200, 0.33, "visit"),                   # 中医药专题调研
-    Spec("p07", 1920, 1080, 0.62, "meeting", (0.50, 0.30)),   # 法务区议政性常委会
-    Spec("p08", 1200, 1800, 0.28, "trees"),                   # 民族团结林养护
-    Spec("p09", 1800, 1200, 0.95, "hall", (0.50, 0.28)),      # 暑期学习班
-    Spec("p10", 1800, 1200, 0.15, "outdoor"),                 # 视察金中都城遗址公园
-    Spec("p11", 1920, 1080, 0.72, "studio", (0.50, 0.40)),    # 全媒体直播
-    Spec("p12", 1800, 1200, 0.45, "meeting", (0.50, 0.30)),   # 文化产业园区议政性常委会
-    Spec("p13", 1600, 1200, 0.85, "hall", (0.50, 0.28)),      # 花园城市议政会
-    Spec("p14", 1800, 1200, 0.50, "round", (0.50, 0.55)),     # 京华议事厅协商活动
-    Spec("p15", 1800, 1200, 0.90, "garden"),                  # 花园城市专题调研
+    Spec("p01", 1800, 1200, 0.07, "exhibit", (0.50, 0.40)),  # 书画展暨笔会
+    Spec("p02", 1800, 1200, 0.58, "outdoor"),  # 文化产业园区专题调研
+    Spec("p03", 1200, 1800, 0.00, "plaque", (0.50, 0.36)),  # 工作站揭牌成立
+    Spec("p04", 1600, 1200, 0.11, "round", (0.50, 0.55)),  # 院士专家·圆桌下午茶
+    Spec("p05", 1920, 1080, 0.52, "outdoor"),  # 视察南中轴国际文化科技园
+    Spec("p06", 1800, 1200, 0.33, "visit"),  # 中医药专题调研
+    Spec("p07", 1920, 1080, 0.62, "meeting", (0.50, 0.30)),  # 法务区议政性常委会
+    Spec("p08", 1200, 1800, 0.28, "trees"),  # 民族团结林养护
+    Spec("p09", 1800, 1200, 0.95, "hall", (0.50, 0.28)),  # 暑期学习班
+    Spec("p10", 1800, 1200, 0.15, "outdoor"),  # 视察金中都城遗址公园
+    Spec("p11", 1920, 1080, 0.72, "studio", (0.50, 0.40)),  # 全媒体直播
+    Spec("p12", 1800, 1200, 0.45, "meeting", (0.50, 0.30)),  # 文化产业园区议政性常委会
+    Spec("p13", 1600, 1200, 0.85, "hall", (0.50, 0.28)),  # 花园城市议政会
+    Spec("p14", 1800, 1200, 0.50, "round", (0.50, 0.55)),  # 京华议事厅协商活动
+    Spec("p15", 1800, 1200, 0.90, "garden"),  # 花园城市专题调研
 ]
 
 
@@ -73,7 +73,10 @@ def find_font() -> str | None:
     try:
         out = subprocess.run(
             ["fc-match", "-f", "%{file}", "LXGW WenKai"],
-            capture_output=True, text=True, check=True, timeout=10,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -131,7 +134,9 @@ def scene_meeting(img, d, rnd, s: Spec, font) -> None:
     w, h = img.size
     wall = rgb(s.hue, 0.25, 0.9)
     d.rectangle((0, 0, w, h * 0.62), fill=wall)
-    banner(d, font, w * 0.12, h * 0.12, w * 0.88, h * 0.26, rgb(0.0, 0.85, 0.75), rgb(0.14, 0.2, 1.0), "丰台区政协常委会议")
+    banner(
+        d, font, w * 0.12, h * 0.12, w * 0.88, h * 0.26, rgb(0.0, 0.85, 0.75), rgb(0.14, 0.2, 1.0), "丰台区政协常委会议"
+    )
     # podium row behind the table
     for i in range(7):
         x = w * (0.2 + i * 0.1)
@@ -146,7 +151,7 @@ def scene_hall(img, d, rnd, s: Spec, font) -> None:
     d.rectangle((0, 0, w, h * 0.45), fill=rgb(s.hue, 0.55, 0.55))
     banner(d, font, w * 0.1, h * 0.08, w * 0.9, h * 0.2, rgb(s.hue, 0.9, 0.7), rgb(0.14, 0.15, 1.0), "政协学习会议")
     d.rectangle((w * 0.25, h * 0.24, w * 0.75, h * 0.42), fill=rgb(s.hue, 0.15, 0.92))  # screen
-    d.rectangle((w * 0.05, h * 0.42, w * 0.95, h * 0.47), fill=rgb(s.hue, 0.5, 0.3))     # stage edge
+    d.rectangle((w * 0.05, h * 0.42, w * 0.95, h * 0.47), fill=rgb(s.hue, 0.5, 0.3))  # stage edge
     d.rectangle((0, h * 0.47, w, h), fill=rgb(s.hue, 0.2, 0.25))
     crowd_rows(d, rnd, w, h * 0.52, h * 0.92, 6, h * 0.018, h * 0.05, s.hue)
 
@@ -158,7 +163,11 @@ def scene_round(img, d, rnd, s: Spec, font) -> None:
     rx, ry = w * 0.3, h * 0.17
     seats = 12
     import math
-    pts = [(cx + rx * 1.2 * math.cos(2 * math.pi * k / seats), cy + ry * 1.35 * math.sin(2 * math.pi * k / seats)) for k in range(seats)]
+
+    pts = [
+        (cx + rx * 1.2 * math.cos(2 * math.pi * k / seats), cy + ry * 1.35 * math.sin(2 * math.pi * k / seats))
+        for k in range(seats)
+    ]
     back = [p for p in pts if p[1] <= cy]
     front = [p for p in pts if p[1] > cy]
     for x, y in sorted(back, key=lambda p: p[1]):
@@ -206,8 +215,14 @@ def scene_visit(img, d, rnd, s: Spec, font) -> None:
             d.rectangle((x0 + 10, y, x0 + w * 0.1 - 10, y + h * 0.05), fill=rgb(0.08, 0.5, 0.75))
     d.rectangle((0, h * 0.7, w, h), fill=rgb(s.hue, 0.2, 0.5))
     for k in range(6):
-        person(d, w * (0.68 + 0.05 * k), h * (0.45 + 0.02 * (k % 2)), h * 0.04, rgb(0.07, 0.35, 0.8),
-               rgb(0.0, 0.0, 0.95 if k == 2 else 0.2))
+        person(
+            d,
+            w * (0.68 + 0.05 * k),
+            h * (0.45 + 0.02 * (k % 2)),
+            h * 0.04,
+            rgb(0.07, 0.35, 0.8),
+            rgb(0.0, 0.0, 0.95 if k == 2 else 0.2),
+        )
 
 
 def scene_plaque(img, d, rnd, s: Spec, font) -> None:
@@ -216,8 +231,15 @@ def scene_plaque(img, d, rnd, s: Spec, font) -> None:
     d.rectangle((0, 0, w, h * 0.75), fill=rgb(0.1, 0.12, 0.85))
     px, py = w * fx, h * fy
     d.rectangle((px - w * 0.22, py - h * 0.16, px + w * 0.22, py + h * 0.16), fill=rgb(0.12, 0.5, 0.8))
-    d.polygon([(px - w * 0.24, py - h * 0.17), (px + w * 0.24, py - h * 0.17), (px + w * 0.3, py + h * 0.22),
-               (px - w * 0.3, py + h * 0.22)], fill=rgb(s.hue, 0.9, 0.78))  # red cloth being lifted
+    d.polygon(
+        [
+            (px - w * 0.24, py - h * 0.17),
+            (px + w * 0.24, py - h * 0.17),
+            (px + w * 0.3, py + h * 0.22),
+            (px - w * 0.3, py + h * 0.22),
+        ],
+        fill=rgb(s.hue, 0.9, 0.78),
+    )  # red cloth being lifted
     d.rectangle((0, h * 0.75, w, h), fill=rgb(0.08, 0.3, 0.4))
     for k, x in enumerate((0.2, 0.8)):
         person(d, w * x, h * 0.55, w * 0.06, rgb(0.07, 0.35, 0.8), rgb(0.6, 0.3, 0.2))
@@ -230,7 +252,10 @@ def scene_trees(img, d, rnd, s: Spec, font) -> None:
         x = w * (0.05 + 0.15 * k) + rnd.uniform(-20, 20)
         top = h * rnd.uniform(0.12, 0.3)
         d.rectangle((x - 14, top + h * 0.15, x + 14, h * 0.6), fill=rgb(0.07, 0.5, 0.3))
-        d.ellipse((x - w * 0.1, top, x + w * 0.1, top + h * 0.22), fill=rgb(s.hue + rnd.uniform(-0.03, 0.03), 0.6, rnd.uniform(0.4, 0.6)))
+        d.ellipse(
+            (x - w * 0.1, top, x + w * 0.1, top + h * 0.22),
+            fill=rgb(s.hue + rnd.uniform(-0.03, 0.03), 0.6, rnd.uniform(0.4, 0.6)),
+        )
     for k in range(4):
         person(d, w * (0.2 + 0.2 * k), h * 0.62, w * 0.035, rgb(0.07, 0.35, 0.8), rgb(0.0, 0.8, 0.75))
         d.line((w * (0.25 + 0.2 * k), h * 0.66, w * (0.27 + 0.2 * k), h * 0.8), fill=rgb(0.1, 0.3, 0.3), width=10)
@@ -242,7 +267,17 @@ def scene_studio(img, d, rnd, s: Spec, font) -> None:
     d.rectangle((0, 0, w, h), fill=rgb(s.hue, 0.6, 0.25))
     sx, sy = w * fx, h * fy
     d.rectangle((sx - w * 0.3, sy - h * 0.28, sx + w * 0.3, sy + h * 0.14), fill=rgb(s.hue, 0.4, 0.85))
-    banner(d, font, sx - w * 0.27, sy - h * 0.24, sx + w * 0.27, sy - h * 0.12, rgb(0.58, 0.8, 0.6), rgb(0.0, 0.0, 1.0), "委员对话一把手")
+    banner(
+        d,
+        font,
+        sx - w * 0.27,
+        sy - h * 0.24,
+        sx + w * 0.27,
+        sy - h * 0.12,
+        rgb(0.58, 0.8, 0.6),
+        rgb(0.0, 0.0, 1.0),
+        "委员对话一把手",
+    )
     d.rectangle((w * 0.1, h * 0.68, w * 0.9, h * 0.8), fill=rgb(s.hue, 0.3, 0.9))  # desk
     for k in range(4):
         person(d, w * (0.24 + 0.17 * k), h * 0.56, h * 0.045, rgb(0.07, 0.35, 0.8), rgb(s.hue + 0.4, 0.3, 0.25))
@@ -271,7 +306,9 @@ def scene_garden(img, d, rnd, s: Spec, font) -> None:
     for _ in range(260):  # flower beds
         x, y = rnd.uniform(0, w), rnd.uniform(h * 0.55, h)
         r = rnd.uniform(8, 22) * (y / h)
-        d.ellipse((x - r, y - r, x + r, y + r), fill=rgb(s.hue + rnd.uniform(-0.06, 0.06), 0.75, rnd.uniform(0.75, 1.0)))
+        d.ellipse(
+            (x - r, y - r, x + r, y + r), fill=rgb(s.hue + rnd.uniform(-0.06, 0.06), 0.75, rnd.uniform(0.75, 1.0))
+        )
     for k in range(5):
         x = w * (0.1 + 0.2 * k)
         d.ellipse((x - w * 0.08, h * 0.22, x + w * 0.08, h * 0.5), fill=rgb(0.32, 0.55, 0.45))
