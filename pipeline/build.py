@@ -1,0 +1,161 @@
+"""Orchestration of the stages for the CLI and the tests: load → compose/layout → outputs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from .display import DisplayList
+from .errors import PinbanError
+from .fonts import Face, load_face
+from .model import Edition, Finding
+from .project import edition_dir, output_dir, project_root
+from .sources import load_edition
+from .style import Style, load_style
+
+
+class Progress(Protocol):
+    def step(self, text: str) -> None: ...
+    def detail(self, text: str) -> None: ...
+    def done(self, path: Path) -> None: ...
+
+
+class Silent:
+    def step(self, text: str) -> None: ...
+    def detail(self, text: str) -> None: ...
+    def done(self, path: Path) -> None: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """One edition loaded with its house style and faces, and where its outputs go."""
+
+    edition: Edition
+    style: Style
+    faces: dict[str, Face]
+    out: Path
+
+
+def prepare(edition_arg: str | None, out: str | None) -> Job:
+    folder = edition_dir(edition_arg)
+    edition = load_edition(folder)
+    style = load_style(project_root() / "styles", edition.style)
+    faces = {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
+    return Job(edition, style, faces, output_dir(folder, out))
+
+
+def lay_out(job: Job, progress: Progress) -> DisplayList:
+    from .layout import lay_out as layout_edition
+
+    progress.step("composing and laying out")
+    display = layout_edition(job.edition, job.style, job.faces)
+    progress.detail(f"{display.passes} copyfit pass(es), body {display.body_size} pt on {display.leading} pt")
+    return display
+
+
+def overset_error(display: DisplayList) -> PinbanError | None:
+    o = display.overset
+    if o is None:
+        return None
+    return PinbanError(
+        f"overset: {o.lines} lines ({o.chars} characters) do not fit, in {', '.join(o.sections) or 'the report'}",
+        f"{display.edition}",
+        "cut text, drop or shrink a photo, or allow a smaller body size in the house style",
+    )
+
+
+def write_pdfs(job: Job, display: DisplayList, progress: Progress) -> list[Path]:
+    from .render import render_outputs
+
+    progress.step("drawing the spread")
+    paths = render_outputs(display, job.style, job.out)
+    for p in paths:
+        progress.done(p)
+    return paths
+
+
+def build_pdf(edition_arg: str | None, out: str | None, progress: Progress) -> DisplayList:
+    job = prepare(edition_arg, out)
+    warn_notices(job.edition.notices, progress)
+    display = lay_out(job, progress)
+    error = overset_error(display)
+    write_pdfs(job, display, progress)
+    if error:
+        raise error
+    return display
+
+
+def build_docx(edition_arg: str | None, out: str | None, progress: Progress) -> list[Path]:
+    from .docx import export_draft
+
+    job = prepare(edition_arg, out)
+    locations: dict[str, str] = {}
+    try:
+        locations = lay_out(job, progress).locations()
+    except PinbanError as exc:  # the draft is still useful without locations
+        progress.step(f"no locations in the draft: {exc}")
+    progress.step("writing the DOCX draft")
+    paths = list(export_draft(job.edition, job.out, findings_for_docx(job), locations))
+    for p in paths:
+        progress.done(p)
+    return paths
+
+
+def findings_for_docx(job: Job) -> list[Finding]:
+    try:
+        from .check import check_sources
+    except ImportError:
+        return []
+    return [f for f in check_sources(job.edition, job.style, job.faces) if f.block_id]
+
+
+def warn_notices(notices: tuple[Finding, ...], progress: Progress) -> None:
+    for n in notices:
+        progress.step(f"{n.severity}: {n.where}: {n.message}")
+
+
+def run_check(edition_arg: str | None, out: str | None, progress: Progress, strict: bool, as_json: bool) -> bool:
+    from .check import check_edition, format_findings
+
+    job = prepare(edition_arg, out)
+    findings = check_edition(job, progress)
+    failing = [f for f in findings if f.severity == "error" or (strict and f.severity == "warning")]
+    if as_json:
+        print(json.dumps([finding_json(f) for f in findings], ensure_ascii=False, indent=1))
+    else:
+        print(format_findings(findings))
+    return bool(failing)
+
+
+def finding_json(f: Finding) -> dict:
+    return {k: v for k, v in f.__dict__.items() if v not in ("", -1, None)}
+
+
+def build_proof(edition_arg: str | None, out: str | None, progress: Progress, round_: int = 1) -> Path:
+    from .proof import write_proof
+
+    job = prepare(edition_arg, out)
+    display = lay_out(job, progress)
+    pdfs = write_pdfs(job, display, progress)
+    progress.step("drawing the proof")
+    path = write_proof(job, display, pdfs, round_)
+    progress.done(path)
+    return path
+
+
+def apply_proof(reviewed: Path, edition_arg: str | None, progress: Progress, dry_run: bool = False) -> None:
+    from .review import apply_review
+
+    folder = edition_dir(edition_arg)
+    result = apply_review(reviewed, folder, dry_run=dry_run)
+    print(result.report())
+    if result.conflicts:
+        raise PinbanError(f"{len(result.conflicts)} paragraph(s) in conflict were not changed", str(reviewed), "see the conflict list above")
+
+
+def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> None:
+    display = build_pdf(edition_arg, out, progress)
+    build_docx(edition_arg, out, progress)
+    del display
