@@ -42,6 +42,11 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "place": {"page", "column", "span", "row", "rows"},
 }
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+# Sources are a few tens of KB; anything far larger is a wrong file, not an edition.
+MAX_BYTES = {EDITION_FILE: 1 << 20, REPORT_FILE: 4 << 20}
+# C0/C1 control characters cannot be printed, and DOCX (XML) cannot even hold them.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
 def load_edition(folder: Path) -> Edition:
@@ -70,7 +75,11 @@ def load_edition(folder: Path) -> Edition:
             f"that date is a {WEEKDAYS[date.weekday()]}",
         )
     pages = ed.get("pages", ["02", "03"])
-    if not (isinstance(pages, list) and len(pages) == 2 and all(isinstance(p, str) and p for p in pages)):
+    # Page names end up in file names and HTML ids: plain names only.
+    if not (
+        isinstance(pages, list) and len(pages) == 2 and pages[0] != pages[1]
+        and all(isinstance(p, str) and ID_RE.fullmatch(p) for p in pages)
+    ):
         raise PinbanError(
             "edition.pages must name the two pages of the spread",
             loc.key("edition", "pages"),
@@ -86,8 +95,8 @@ def load_edition(folder: Path) -> Edition:
         date=date,
         weekday=weekday,
         pages=(pages[0], pages[1]),
-        section=string(ed, "section", loc, "edition", required=True),
-        style=string(ed, "style", loc, "edition", default="broadsheet"),
+        section=string(ed, "section", loc, "edition", required=True, limit=40),
+        style=style_name(ed, loc),
         credits=tuple(load_credit(i, c, loc) for i, c in enumerate(array(data, "credits", loc))),
         headline=headline,
         blocks=blocks,
@@ -100,26 +109,67 @@ def load_edition(folder: Path) -> Edition:
 
 
 def read_utf8(path: Path, name: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PinbanError("file not found", name, f"every edition folder needs {name}") from None
-    except OSError as exc:
-        raise PinbanError(f"cannot read file: {exc.strerror}", name) from None
+    raw = read_bytes(path, name)
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise PinbanError(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}){guess_encoding(raw)}",
             f"{name}:{line}",
-            "save the file as UTF-8 (a GBK/GB18030 file must be converted)",
+            f"save {name} as UTF-8 (e.g. iconv -f GB18030 -t UTF-8), then build again",
         ) from None
+
+
+def read_bytes(path: Path, name: str) -> bytes:
+    limit = MAX_BYTES.get(name, 1 << 20)
+    try:
+        if not path.is_file():
+            raise PinbanError("file not found", name, f"every edition folder needs {name}")
+        # A source that is a symlink out of the edition would print someone else's file.
+        if not path.resolve().is_relative_to(path.parent.resolve()):
+            raise PinbanError("file is a link to outside the edition folder", name, f"put the real {name} in the edition folder")
+        size = path.stat().st_size
+        if size > limit:
+            raise PinbanError(
+                f"file is {size / (1 << 20):.1f} MB, far larger than an edition's sources (limit {limit >> 20} MB)",
+                name, "is this the right file?",
+            )
+        return path.read_bytes()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        raise PinbanError(f"cannot read file: {getattr(exc, 'strerror', None) or exc}", name) from None
+
+
+def guess_encoding(raw: bytes) -> str:
+    """A word on what the bytes probably are, for the error line."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "; it looks like UTF-16"
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    # Readable as GB18030 and mostly Han characters: almost surely a GBK/GB18030 file.
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return "; it looks GBK/GB18030-encoded" if han * 4 >= len(text.strip()) or han > 20 else ""
+
+
+def refuse_control_chars(text: str, name: str) -> None:
+    """Control characters (other than tab and line breaks) are invisible and unprintable."""
+    m = CONTROL_RE.search(text)
+    if m:
+        line = len(LINE_BREAK_RE.findall(text[: m.start()])) + 1
+        raise PinbanError(
+            f"control character U+{ord(m.group()):04X} in the text",
+            f"{name}:{line}",
+            "delete it (it is invisible in most editors; it came from a copy-paste)",
+        )
 
 
 def parse_toml(text: str, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise PinbanError("TOML nested too deeply", name, "an edition needs no nesting beyond [[photos]].place") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
@@ -134,7 +184,7 @@ class Locator:
     """Finds the line of a key in the TOML text, so schema errors can name file:line."""
 
     def __init__(self, text: str, name: str) -> None:
-        self.lines = text.splitlines()
+        self.lines = LINE_BREAK_RE.split(text)
         self.name = name
 
     def header(self, table_name: str, index: int = 0) -> int:
@@ -212,6 +262,8 @@ def string(
     if not isinstance(value, str):
         raise PinbanError(f"{tname}.{key} must be text", loc.key(tname, key, index), f'write {key} = "…" in quotes')
     value = value.strip()
+    if CONTROL_RE.search(value):  # only reachable through escapes such as "\u0007"
+        raise PinbanError(f"{tname}.{key} holds a control character", loc.key(tname, key, index), "remove the \\u escape")
     if required and not value:
         raise PinbanError(f"{tname}.{key} is empty", loc.key(tname, key, index), "give it some text")
     if limit and len(value) > limit:
@@ -221,6 +273,16 @@ def string(
             "shorten it; long text belongs in report.md",
         )
     return value
+
+
+def style_name(ed: dict[str, Any], loc: Locator) -> str:
+    name = string(ed, "style", loc, "edition", default="broadsheet")
+    # The name picks a folder under styles/: a plain name, never a path.
+    if not ID_RE.fullmatch(name):
+        raise PinbanError(
+            f"style '{name}' is not a plain name", loc.key("edition", "style"), "name a folder under styles/, e.g. broadsheet"
+        )
+    return name
 
 
 def load_headline(data: dict[str, Any], loc: Locator) -> Headline:
@@ -238,21 +300,23 @@ def load_credit(i: int, item: dict[str, Any], loc: Locator) -> Credit:
     names = item.get("names", [])
     if isinstance(names, str):
         names = [names]
-    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+    if not isinstance(names, list) or not all(
+        isinstance(n, str) and n.strip() and len(n) <= 40 and not CONTROL_RE.search(n) for n in names
+    ):
         raise PinbanError("credits.names must be a list of names", loc.key("credits", "names", i), 'names = ["陈琛"]')
     return Credit(role, tuple(n.strip() for n in names))
 
 
 def load_photo(i: int, item: dict[str, Any], folder: Path, loc: Locator, notices: list[Notice]) -> Photo:
     pid = string(item, "id", loc, "photos", i, required=True)
-    if not ID_RE.match(pid):
+    if not ID_RE.fullmatch(pid):
         raise PinbanError(
             f"photo id '{pid}' is not a plain name", loc.key("photos", "id", i), "use letters, digits, - or _, e.g. p01"
         )
     rel = string(item, "file", loc, "photos", i, required=True)
     where = loc.key("photos", "file", i)
     path = resolve_inside(folder, rel, where)
-    if path is not None and not path.is_file():
+    if path is not None and not is_file(path):
         notices.append(
             Notice("warning", "photo-missing", f"photo {pid}: file {rel} is missing; a placeholder is drawn",
                    where, "put the photo file there or fix the path")
@@ -277,15 +341,25 @@ def load_photo(i: int, item: dict[str, Any], folder: Path, loc: Locator, notices
 def resolve_inside(folder: Path, rel: str, where: str) -> Path | None:
     """The photo's path, refused when it leaves the edition folder (absolute, .., symlink out)."""
     candidate = Path(rel)
-    if candidate.is_absolute() or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
+    if candidate.is_absolute() or rel.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", rel):
         raise PinbanError(f"photo path {rel} is absolute", where, "give a path inside the edition folder, e.g. photos/p01.jpg")
-    root = folder.resolve()
-    full = (folder / candidate).resolve()
+    try:
+        root = folder.resolve()
+        full = (folder / candidate).resolve()
+    except (OSError, RuntimeError, ValueError):  # symlink loop, name too long
+        raise PinbanError(f"photo path {rel} cannot be resolved", where, "give a plain path such as photos/p01.jpg") from None
     if not full.is_relative_to(root):
         raise PinbanError(
             f"photo path {rel} leads outside the edition folder", where, "keep photos inside the edition folder (photos/)"
         )
     return full
+
+
+def is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # e.g. a name too long for the file system: not a photo we can use
+        return False
 
 
 def load_focus(item: dict[str, Any], loc: Locator, i: int) -> tuple[float, float]:
@@ -338,8 +412,11 @@ BOLD_RE = re.compile(r"\*\*(.+?)\*\*")
 
 def load_report(path: Path) -> tuple[Block, ...]:
     text = read_utf8(path, REPORT_FILE)
+    refuse_control_chars(text, REPORT_FILE)
     blocks: list[Block] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only real line breaks count, so line numbers agree with every editor (not str.splitlines,
+    # which also splits at U+2028, U+0085 …).
+    for number, line in enumerate(LINE_BREAK_RE.split(text), start=1):
         stripped = line.strip()
         if not stripped:
             continue
