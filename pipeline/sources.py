@@ -196,9 +196,9 @@ class Locator:
         start = self.header(table_name, index)
         pat = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
         for i in range(start, len(self.lines)):
-            if i > start and self.lines[i].lstrip().startswith("[") and i + 1 != start:
-                if not self.lines[i].lstrip().startswith(f"[{table_name}."):
-                    break
+            line = self.lines[i].lstrip()
+            if i > start and line.startswith("[") and i + 1 != start and not line.startswith(f"[{table_name}."):
+                break
             if pat.match(self.lines[i]):
                 return f"{self.name}:{i + 1}"
         return f"{self.name}:{start}" if start else self.name
