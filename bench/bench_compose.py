@@ -1,0 +1,95 @@
+"""Benchmark of the composer on the sample edition's body text (not a timed test).
+
+Composes every body paragraph of the sample report (intro, paragraphs with bold run-in leads,
+（一）-style subsection heads) at 9 pt in an 11-em (99 pt) measure, after one warm-up pass,
+and prints the median of 20 passes, the line count and the typography counts.
+
+    python bench/bench_compose.py [REPORT.md]
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.compose import ComposeRules, TextRun, check_lines, compose  # noqa: E402
+from pipeline.fonts import load_face  # noqa: E402
+
+REPORT = ROOT / "sources" / "2025-01-07-fengtai-lianghui" / "report.md"
+SIZE, MEASURE = 9.0, 99.0
+BODY = ComposeRules()
+HEAD = ComposeRules(indent_em=0)
+_LEAD = re.compile(r"^\*\*(.+?)\*\*")
+
+
+def paragraphs(path: Path) -> list[tuple[list[TextRun], ComposeRules, str]]:
+    """(runs, rules, where) for each body paragraph; '#' display heads are not body text."""
+    out = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        where = f"{path.name}:{number}"
+        if not line or (line.startswith("#") and not line.startswith("##")):
+            continue
+        if line.startswith("## "):
+            out.append(([TextRun(line[3:].strip(), "sans-bold", SIZE)], HEAD, where))
+            continue
+        line = line.removeprefix(">").strip()
+        runs = []
+        lead = _LEAD.match(line)
+        if lead:
+            runs.append(TextRun(lead.group(1), "serif-bold", SIZE))
+            line = line[lead.end():]
+        runs.append(TextRun(line.replace("**", ""), "serif", SIZE))
+        out.append((runs, BODY, where))
+    return out
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPORT
+    faces = {k: load_face(k, fam, w) for k, fam, w in (
+        ("serif", "Noto Serif CJK SC", 400), ("serif-bold", "Noto Serif CJK SC", 700),
+        ("sans-bold", "Noto Sans CJK SC", 700))}
+    paras = paragraphs(path)
+
+    def run() -> list:
+        return [compose(runs, MEASURE, faces, rules, where) for runs, rules, where in paras]
+
+    t0 = time.perf_counter()
+    composed = run()
+    cold = (time.perf_counter() - t0) * 1000
+    times = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t0) * 1000)
+    lines = [line for para in composed for line in para]
+    full = [line for line in lines if not line.last]
+    counts: dict[str, int] = {}
+    max_gap = 0.0
+    for (runs, rules, _), para in zip(paras, composed):
+        found, gap = check_lines(runs, para, MEASURE, faces, rules)
+        max_gap = max(max_gap, gap)
+        for kind, _detail in found:
+            counts[kind] = counts.get(kind, 0) + 1
+    chars = sum(len(r.text) for runs, _, _ in paras for r in runs)
+    print(f"{len(paras)} paragraphs, {chars} characters, {SIZE:g} pt in {MEASURE:g} pt (11 em)")
+    print(f"median {statistics.median(times):.1f} ms (min {min(times):.1f}, cold {cold:.1f}) "
+          f"over 20 runs; {len(lines)} lines, {len(full)} full lines")
+    flush = sum(1 for line in full if abs(line.width - MEASURE) <= 0.01)
+    print(f"full lines flush within 0.01 pt: {flush} of {len(full)}")
+    print(f"max widening per gap: {max_gap:.3f} em")
+    for kind in ("line-start", "line-end", "split-unit", "non-flush", "gap", "pair", "lone-char",
+                 "indent", "text"):
+        print(f"  {kind:11s} {counts.get(kind, 0)}")
+    if any(counts.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
