@@ -1,0 +1,719 @@
+"""Lay an edition out as a two-page spread: the display list.
+
+The page, top to bottom: 报眉 (page header and rule), the 通版 headline band across both pages,
+then the body area on the baseline grid. In the body area photos stand in *rows* that span a
+page's full type width (each photo a whole number of columns, every photo of a row the same
+height in whole grid lines); the report flows through the free column segments left between
+them, page 02 column 1 to the last column of page 03, reading down each column.
+
+Automatic arrangement (no `place` in edition.toml):
+  * page 02's first row is the intro (导语) beside the lead photo;
+  * the other photos fill rows of 4 (two columns each) or 3 (3 + 3 + 2 columns), dealt
+    alternately to page 03's top, page 02's foot, page 03's foot …, so both pages carry a
+    similar weight of pictures; portrait photos go to the narrow cells;
+  * each row's height starts from its photos' natural height at that width.
+Copyfit then searches row heights (whole grid steps, within ±25 % of natural) and the space
+above heads for the arrangement whose text ends at the foot of the last column with the least
+empty space at column feet; if no arrangement holds the text, the smallest-overset one is
+reported (text is never dropped). Photos are cropped to their cells around the focal point,
+never distorted. Explicit placements take their cells first and the rest is arranged around them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from PIL import Image
+
+from .compose import ComposeRules, Line, TextRun, compose
+from .display import DisplayList, Frame, Overset, Page, Picture, Rule, TextLine
+from .errors import PinbanError
+from .fonts import Face
+from .model import BODY, INTRO, SECTION, SUBSECTION, Block, Edition, Photo
+from .style import ParaStyle, Style
+
+PUNCT = set("、，。；：？！“”‘’（）〔〕【】《》〈〉「」『』—…·．,.;:?!()")
+CAPTION_GAP = 4.0  # pt between a photo and its caption
+CELL_PAD = 8.0  # pt kept free below a caption, before the next grid line holds text
+HEADER_LINES = 2  # grid lines of the 报眉 band
+KEEP_AFTER_HEAD = 2  # body lines a head keeps with it in the same column
+
+
+# --- geometry -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Geometry:
+    style: Style
+    page_index: int
+
+    @property
+    def x0(self) -> float:
+        """Left edge of the type area: the inner margin faces the fold."""
+        s = self.style
+        if self.page_index == 0:
+            return s.page_width - s.margin_inner - s.type_width
+        return s.margin_inner
+
+    def col_x(self, column: int) -> float:  # 1-based
+        s = self.style
+        return self.x0 + (column - 1) * (s.column_width + s.gutter)
+
+    def span_width(self, span: int) -> float:
+        s = self.style
+        return span * s.column_width + (span - 1) * s.gutter
+
+
+@dataclass(frozen=True)
+class Bands:
+    header_top: float
+    header_rule: float
+    headline_top: float
+    body_top: float  # top of grid line 0
+    rows: int  # grid lines in the body area
+
+
+def bands(style: Style, edition: Edition, faces: dict[str, Face]) -> Bands:
+    header_top = style.margin_top
+    header_rule = header_top + HEADER_LINES * style.leading
+    hl = edition.headline
+    height = 0.0
+    for kind, text in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)):
+        if text:
+            height += style.para(kind).leading
+    headline_top = header_rule + style.leading * 0.5
+    body_top = headline_top + height + style.leading
+    body_top = header_top + math.ceil((body_top - header_top) / style.leading) * style.leading
+    rows = int((style.page_height - style.margin_bottom - body_top) // style.leading)
+    return Bands(header_top, header_rule, headline_top, body_top, rows)
+
+
+EM_TOP = 0.88  # the ideographic em box spans 0.88 em above the baseline to 0.12 em below
+
+
+def baseline_in_cell(style: Style, cell_top: float, size: float, leading: float, face: Face | None) -> float:
+    """Baseline of a line whose ideographic em box is centred in a line of `leading` from cell_top."""
+    return cell_top + (leading - size) / 2 + EM_TOP * size
+
+
+# --- composing text ---------------------------------------------------------------------------
+
+
+def runs_for(block_runs, para: ParaStyle, size: float | None = None) -> list[TextRun]:
+    sz = size or para.size
+    return [TextRun(r.text, para.bold_face if r.bold else para.face, sz) for r in block_runs]
+
+
+def rules_for(para: ParaStyle, indent: bool = True) -> ComposeRules:
+    align = para.align if para.align in ("justify", "start", "center") else "justify"
+    return ComposeRules(indent_em=para.indent_em if indent else 0.0, align=align)
+
+
+def compose_block(block: Block, para: ParaStyle, measure: float, faces, size: float | None = None) -> tuple[Line, ...]:
+    return compose(runs_for(block.runs, para, size), measure, faces, rules_for(para), where=str(block.source))
+
+
+def compose_text(text: str, para: ParaStyle, measure: float, faces, where: str, size: float | None = None) -> tuple[Line, ...]:
+    from .model import Run
+
+    return compose(runs_for((Run(text),), para, size), measure, faces, rules_for(para), where=where)
+
+
+# --- the flow of the report -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One unit of the report's flow: a head (several grid lines, kept with what follows) or a body line."""
+
+    block: Block
+    lines: tuple[Line, ...]
+    height: int  # grid lines
+    head: bool
+    space: int = 0  # grid lines of space above the head's text (dropped at a column top)
+
+
+def report_items(edition: Edition, style: Style, faces) -> list[Item]:
+    items: list[Item] = []
+    measure = style.column_width
+    for block in edition.report:
+        if block.kind in (SECTION, SUBSECTION):
+            para = style.para(block.kind)
+            lines = compose_block(block, para, measure, faces)
+            text_lines = math.ceil(len(lines) * para.leading / style.leading - 1e-6)
+            space = max(para.lines - text_lines, 0)
+            items.append(Item(block, lines, text_lines + space, True, space))
+        elif block.kind == BODY:
+            para = style.para("body")
+            for line in compose_block(block, para, measure, faces):
+                items.append(Item(block, (line,), 1, False))
+    return items
+
+
+@dataclass
+class Segment:
+    """A free stretch of one body column: text frames are made from these, in reading order."""
+
+    page: int
+    column: int
+    top: int  # first grid line
+    rows: int
+
+
+@dataclass
+class Flow:
+    placed: list[list[tuple[Item, int, int]]]  # per segment: (item, first grid line, height used)
+    overset: list[Item]
+    empty_feet: list[int]  # empty grid lines at the foot of each segment
+
+
+def flow(items: list[Item], segments: list[Segment]) -> Flow:
+    """Fill segments in order; heads keep KEEP_AFTER_HEAD lines with them; no short widow at a column top."""
+    placed: list[list[tuple[Item, int, int]]] = [[] for _ in segments]
+    empties: list[int] = []
+    i = 0
+    for s_index, seg in enumerate(segments):
+        used = 0
+        while i < len(items) and used < seg.rows:
+            item = items[i]
+            height = item.height - (item.space if used == 0 and item.head else 0)
+            need = height + (KEEP_AFTER_HEAD if item.head else 0)
+            if item.head and used + need > seg.rows and used > 0:
+                break
+            if not item.head and used + 1 == seg.rows and widow_next(items, i):
+                break  # the paragraph's short last line would open the next column alone
+            if used + height > seg.rows:
+                break
+            placed[s_index].append((item, seg.top + used, height))
+            used += height
+            i += 1
+        empties.append(seg.rows - used)
+    return Flow(placed, items[i:], empties)
+
+
+def widow_next(items: list[Item], i: int) -> bool:
+    """True when items[i+1] is the short last line of the same paragraph as items[i]."""
+    if i + 1 >= len(items):
+        return False
+    nxt = items[i + 1]
+    if nxt.head or nxt.block is not items[i].block or not nxt.lines[0].last:
+        return False
+    line = nxt.lines[0]
+    return line.width < line.measure * 0.6
+
+
+# --- photos and rows --------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    photo: Photo | None  # None: the intro
+    column: int
+    span: int
+
+
+@dataclass
+class Row:
+    page: int
+    at_top: bool
+    cells: list[Cell]
+    natural: int  # natural height in grid lines
+    height: int = 0
+
+
+@lru_cache(maxsize=256)
+def pixel_size(path: str) -> tuple[int, int]:
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, ValueError):
+        return (0, 0)
+
+
+def aspect(photo: Photo) -> float:
+    if photo.path is None:
+        return 1.5
+    w, h = pixel_size(str(photo.path))
+    return w / h if w and h else 1.5
+
+
+def row_shapes(count: int) -> list[int]:
+    """Split `count` photos into rows of 4 and 3."""
+    shapes: list[int] = []
+    while count > 0:
+        if count in (4, 8) or count >= 7:
+            take = 4
+        else:
+            take = min(count, 3)
+        shapes.append(take)
+        count -= take
+    return shapes
+
+
+SPANS = {1: [8], 2: [4, 4], 3: [3, 3, 2], 4: [2, 2, 2, 2]}
+
+
+def arrange(edition: Edition, style: Style) -> list[Row]:
+    photos = [p for p in edition.photos if p.placement is None]
+    rows: list[Row] = []
+    lead = photos.pop(0) if photos else None
+    intro_span = style.columns // 2
+    first = [Cell(None, 1, intro_span)]
+    if lead:
+        first.append(Cell(lead, intro_span + 1, style.columns - intro_span))
+    rows.append(Row(0, True, first, 0))
+    slots = [(1, True), (0, False), (1, False), (1, False), (0, False), (1, True)]
+    for n, take in enumerate(row_shapes(len(photos))):
+        chunk, photos = photos[:take], photos[take:]
+        spans = SPANS[take] if style.columns == 8 else even_spans(style.columns, take)
+        # portrait photos to the narrowest cells
+        order = sorted(range(take), key=lambda k: spans[k])
+        chunk_sorted = sorted(chunk, key=aspect)
+        cells_photo = [None] * take
+        for k, photo in zip(order, chunk_sorted):
+            cells_photo[k] = photo
+        page, at_top = slots[n % len(slots)]
+        col = 1
+        cells = []
+        for span, photo in zip(spans, cells_photo):
+            cells.append(Cell(photo, col, span))
+            col += span
+        rows.append(Row(page, at_top, cells, 0))
+    return rows
+
+
+def even_spans(columns: int, take: int) -> list[int]:
+    base, extra = divmod(columns, take)
+    return [base + (1 if k < extra else 0) for k in range(take)]
+
+
+def caption_lines(photo: Photo, width: float, style: Style, faces) -> tuple[Line, ...]:
+    text = photo.caption + (f"（{photo.credit} 摄）" if photo.credit else "")
+    return compose_text(text, style.para("caption"), width, faces, str(photo.source))
+
+
+def cell_natural(cell: Cell, geo: Geometry, style: Style, faces, edition: Edition) -> int:
+    width = geo.span_width(cell.span)
+    if cell.photo is None:
+        return 0
+    caption = caption_lines(cell.photo, width, style, faces)
+    total = width / aspect(cell.photo) + CAPTION_GAP + len(caption) * style.para("caption").leading + CELL_PAD
+    return math.ceil(total / style.leading)
+
+
+# --- the intro (导语): sized to fill its cell ------------------------------------------------
+
+
+def fit_intro(block: Block, para: ParaStyle, width: float, rows: int, style: Style, faces) -> tuple[float, tuple[Line, ...]]:
+    """The largest intro size (in 0.5 pt steps, from the style's size up to 1.5×) that fits `rows`."""
+    best = (para.size, compose_block(block, para, width, faces))
+    size = para.size
+    while size <= para.size * 1.5:
+        lines = compose_block(block, para, width, faces, size=size)
+        leading = para.leading * size / para.size
+        if len(lines) * leading + CELL_PAD <= rows * style.leading:
+            best = (size, lines)
+        size += 0.5
+    return best
+
+
+# --- copyfit ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    rows: list[Row]
+    segments: list[Segment]
+    flow: Flow
+    score: float
+    space_extra: dict[int, int] = field(default_factory=dict)
+
+
+def segments_for(rows: list[Row], style: Style, total_rows: int) -> list[Segment]:
+    segs: list[Segment] = []
+    for page in (0, 1):
+        top = sum(r.height for r in rows if r.page == page and r.at_top)
+        bottom = sum(r.height for r in rows if r.page == page and not r.at_top)
+        free = total_rows - top - bottom
+        for col in range(1, style.columns + 1):
+            segs.append(Segment(page, col, top, max(free, 0)))
+    return [s for s in segs if s.rows > 0]
+
+
+def score(fl: Flow, rows: list[Row]) -> float:
+    over = sum(i.height for i in fl.overset)
+    if over:
+        return 1e6 + over
+    waste = sum(max(e - 1, 0) for e in fl.empty_feet[:-1]) * 10
+    last = fl.empty_feet[-1] if fl.empty_feet else 0
+    drift = sum(abs(r.height - r.natural) / max(r.natural, 1) for r in rows if r.natural)
+    return waste + last * 12 + drift
+
+
+def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, intro_rows: int) -> Plan:
+    """Search row heights so the report ends at the foot of the last column."""
+    text_lines = sum(i.height for i in items)
+    capacity_needed = math.ceil(text_lines / style.columns)
+    photo_rows = [r for r in rows if r.natural]
+    # How many grid lines each page can give to photos if the text is split to fill both pages.
+    best: Plan | None = None
+    for free0 in range(max(capacity_needed - total_rows, 4), min(total_rows, capacity_needed + 4) + 1):
+        free1_base = capacity_needed - free0
+        for free1 in (free1_base - 1, free1_base, free1_base + 1, free1_base + 2):
+            if free1 < 4 or free1 > total_rows:
+                continue
+            if not assign_heights(rows, {0: total_rows - free0, 1: total_rows - free1}, intro_rows):
+                continue
+            segs = segments_for(rows, style, total_rows)
+            fl = flow(items, segs)
+            sc = score(fl, photo_rows)
+            if best is None or sc < best.score:
+                best = Plan([Row(r.page, r.at_top, r.cells, r.natural, r.height) for r in rows], segs, fl, sc)
+    if best is None:
+        raise PinbanError("the photos leave no room for the report", "layout", "drop photos or use a larger page")
+    for r, b in zip(rows, best.rows):
+        r.height = b.height
+    return best
+
+
+def assign_heights(rows: list[Row], budget: dict[int, int], intro_rows: int) -> bool:
+    """Share each page's photo budget among its rows in proportion to their natural heights."""
+    for page, total in budget.items():
+        mine = [r for r in rows if r.page == page]
+        if not mine:
+            if total != 0:
+                return False
+            continue
+        natural = sum(r.natural for r in mine)
+        if natural <= 0 or total <= 0:
+            return False
+        acc = 0.0
+        given = 0
+        for n, r in enumerate(mine):
+            acc += total * r.natural / natural
+            h = round(acc) - given if n < len(mine) - 1 else total - given
+            if h < 0.75 * r.natural or h > 1.25 * r.natural or (r.cells[0].photo is None and h < intro_rows):
+                return False
+            r.height = h
+            given += h
+    return True
+
+
+# --- the display list -------------------------------------------------------------------------
+
+
+def body_options(style: Style) -> list[Style]:
+    """Body sizes copyfit may use: the column keeps its width and stays a whole number of
+    characters wide; the leading scales with the size."""
+    out = [style]
+    width = style.column_width
+    for chars in range(style.column_chars - 1, 0, -1):
+        size = width / chars
+        if size > style.max_body_size + 1e-9:
+            break
+        if size >= style.min_body_size:
+            out.append(replace(style, body_size=size, column_chars=chars,
+                               leading=round(style.leading * size / style.body_size, 3),
+                               gutter_chars=style.gutter / size))
+    return out
+
+
+@dataclass
+class Attempt:
+    style: Style
+    band: Bands
+    rows: list[Row]
+    plan: Plan
+
+
+def attempt(edition: Edition, style: Style, faces: dict[str, Face]) -> Attempt:
+    band = bands(style, edition, faces)
+    geos = (Geometry(style, 0), Geometry(style, 1))
+    rows = arrange(edition, style)
+    for row in rows:
+        row.natural = max((cell_natural(c, geos[row.page], style, faces, edition) for c in row.cells), default=0)
+    intro_rows = 0
+    if edition.intro is not None:
+        para = style.para(INTRO)
+        lines = compose_block(edition.intro, para, geos[0].span_width(rows[0].cells[0].span), faces)
+        intro_rows = math.ceil((len(lines) * para.leading + CELL_PAD) / style.leading)
+        rows[0].natural = max(rows[0].natural, intro_rows)
+    items = report_items(edition, style, faces)
+    return Attempt(style, band, rows, copyfit(rows, items, style, band.rows, intro_rows))
+
+
+def lay_out(edition: Edition, style: Style, faces: dict[str, Face]) -> DisplayList:
+    """Copyfit over the allowed body sizes; the best-scoring attempt becomes the display list."""
+    best: Attempt | None = None
+    tried = 0
+    for option in body_options(style):
+        try:
+            result = attempt(edition, option, faces)
+        except PinbanError:
+            if option is style:
+                raise
+            continue
+        tried += 1
+        if best is None or result.plan.score < best.plan.score - 1e-6:
+            best = result
+    assert best is not None
+    return display_list(edition, best, faces, tried)
+
+
+def display_list(edition: Edition, best: Attempt, faces: dict[str, Face], passes: int) -> DisplayList:
+    style, band, plan = best.style, best.band, best.plan
+    geos = (Geometry(style, 0), Geometry(style, 1))
+    pages = []
+    for index, geo in enumerate(geos):
+        frames: list[Frame] = []
+        pictures: list[Picture] = []
+        rules: list[Rule] = []
+        name = edition.pages[index]
+        frames += header_frames(edition, style, faces, geo, band, name, rules)
+        frames += headline_frames(edition, style, faces, geo, band, name)
+        frames += row_frames(edition, style, faces, geo, band, plan.rows, name, pictures)
+        frames += column_frames(plan, style, faces, geo, band, name)
+        pages.append(Page(name, index, index * style.page_width, style.page_width, style.page_height,
+                          tuple(frames), tuple(pictures), tuple(rules)))
+    return DisplayList(
+        edition=edition.name,
+        title=f"{edition.section} {edition.date_text} 第{edition.pages[0]}–{edition.pages[1]}版 {edition.headline.title}",
+        pages=tuple(pages),
+        body_size=style.body_size,
+        leading=style.leading,
+        grid_origin=baseline_in_cell(style, band.body_top, style.body_size, style.leading, None),
+        overset=overset_of(plan.flow),
+        passes=passes,
+    )
+
+
+def overset_of(fl: Flow) -> Overset | None:
+    if not fl.overset:
+        return None
+    blocks = tuple(dict.fromkeys(i.block.id for i in fl.overset))
+    chars = sum(l.end - l.start for i in fl.overset for l in i.lines)
+    heads = tuple(dict.fromkeys(i.block.text for i in fl.overset if i.head))
+    return Overset(sum(i.height for i in fl.overset), chars, blocks, heads)
+
+
+def text_line(line: Line, x: float, baseline: float, block_id: str, kind: str, number: int = 0) -> TextLine:
+    return TextLine(x, baseline, line.measure, line.spans, block_id, kind, line.start, line.end,
+                    line.first, line.last, number)
+
+
+def column_frames(plan: Plan, style: Style, faces, geo: Geometry, band: Bands, name: str) -> list[Frame]:
+    frames = []
+    body_face = faces[style.para("body").face]
+    for seg, placed in zip(plan.segments, plan.flow.placed):
+        if seg.page != geo.page_index:
+            continue
+        x = geo.col_x(seg.column)
+        lines: list[TextLine] = []
+        for item, top, height in placed:
+            para = style.para(item.block.kind if item.head else "body")
+            if item.head:
+                lines += head_lines(item, para, style, faces, x, band.body_top + top * style.leading, height)
+                continue
+            cell_top = band.body_top + top * style.leading
+            base = baseline_in_cell(style, cell_top, style.body_size, style.leading, body_face)
+            lines.append(text_line(item.lines[0], x, base, item.block.id, "body", top - seg.top + 1))
+        top_y = band.body_top + seg.top * style.leading
+        frames.append(Frame(f"{name}-c{seg.column}", name, "column", x, top_y, style.column_width,
+                            seg.rows * style.leading, style.leading, tuple(lines), seg.column))
+    return frames
+
+
+def head_lines(item: Item, para: ParaStyle, style: Style, faces, x: float, top: float, height: int) -> list[TextLine]:
+    """A head's text sits at the foot of its block of grid lines, each line on a grid baseline
+    when it has the body leading, else centred in what is left."""
+    face = faces[para.face]
+    text_h = len(item.lines) * para.leading
+    block_h = height * style.leading
+    first_top = top + block_h - math.ceil(text_h / style.leading) * style.leading
+    first_top += (math.ceil(text_h / style.leading) * style.leading - text_h) / 2
+    out = []
+    for k, line in enumerate(item.lines):
+        base = baseline_in_cell(style, first_top + k * para.leading, para.size, para.leading, face)
+        out.append(text_line(line, x, base, item.block.id, item.block.kind))
+    return out
+
+
+def header_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, name: str,
+                  rules: list[Rule]) -> list[Frame]:
+    """报眉: page number and section at the outer edge, date on page 02, credits on page 03."""
+    para = style.para("header")
+    num_para = ParaStyle("header", style.header_number_face, style.header_number_face, style.header_number_size,
+                         style.header_number_size, 0, 0, "start")
+    left, right = geo.x0, geo.x0 + style.type_width
+    base = band.header_rule - 6
+    outer_left = geo.page_index == 0
+    number = compose_text(name, num_para, style.header_number_size * 2, faces, "edition.toml")
+    section = compose_text(edition.section, para, para.size * (len(edition.section) + 1), faces, "edition.toml")
+    if geo.page_index == 0:
+        info = f"{edition.date_text} {edition.weekday}"
+    else:
+        info = "  ".join(c.text for c in edition.credits)
+    info_lines = compose_text(info, para, para.size * (len(info) + 2), faces, "edition.toml")
+    num_w = number[0].width
+    sec_w = section[0].width
+    info_w = info_lines[0].width
+    if outer_left:
+        xs = (left, left + num_w + para.size, right - info_w)
+    else:
+        xs = (right - num_w, right - num_w - para.size - sec_w, left)
+    frames = []
+    for fid, lines, x, p in (("num", number, xs[0], num_para), ("section", section, xs[1], para),
+                              ("info", info_lines, xs[2], para)):
+        line = lines[0]
+        tl = text_line(line, x, base, f"header:{name}:{fid}", "header")
+        frames.append(Frame(f"{name}-header-{fid}", name, "header", x, base - p.size, line.width, p.size * 1.3,
+                            p.leading, (tl,)))
+    rules.append(Rule(name, left, band.header_rule, right, band.header_rule, style.header_rule))
+    return frames
+
+
+def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, name: str) -> list[Frame]:
+    """The 通版 headline: each part centred on the fold, split between the pages at a space (or
+    between two characters), so nothing is drawn across the fold."""
+    frames = []
+    top = band.headline_top
+    hl = edition.headline
+    for kind, text in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)):
+        if not text:
+            continue
+        para = style.para(kind)
+        left_text, right_text = split_for_fold(text)
+        part = left_text if geo.page_index == 0 else right_text
+        gap = para.size * 0.5
+        face = faces[para.face]
+        base = baseline_in_cell(style, top, para.size, para.leading, face)
+        top += para.leading
+        if not part:
+            continue
+        tracking = para.tracking_em
+        lines = compose(runs_for(((_run(part)),), para), para.size * (len(part) * (1 + tracking) + 2), faces,
+                        ComposeRules(indent_em=0, align="start"), where=str(hl.source))
+        line = lines[0]
+        spans = track(line, para.size * tracking)
+        width = sum(s.width for s in spans)
+        x = style.page_width - gap - width if geo.page_index == 0 else gap
+        start = 0 if geo.page_index == 0 else len(text) - len(right_text)
+        tl = TextLine(x, base, width, spans, f"headline.{kind}", kind, start, start + len(part), True, True)
+        frames.append(Frame(f"{name}-{kind}", name, "headline", x, base - para.size, width, para.leading,
+                            para.leading, (tl,)))
+    return frames
+
+
+def _run(text: str):
+    from .model import Run
+
+    return Run(text)
+
+
+def track(line: Line, tracking: float):
+    """Open a display line's letter-spacing by `tracking` pt per character (headline style)."""
+    from dataclasses import replace
+
+    out = []
+    x = 0.0
+    for s in line.spans:
+        w = s.width + tracking * len(s.text)
+        out.append(replace(s, x=x, tracking=s.tracking + tracking, width=w))
+        x += w
+    return tuple(out)
+
+
+def split_for_fold(text: str) -> tuple[str, str]:
+    """Split a spread-wide line at the space nearest its middle; without one, between the two
+    middle characters. The space itself falls on the fold."""
+    mid = len(text) / 2
+    spaces = [i for i, ch in enumerate(text) if ch in " \u3000"]
+    if spaces:
+        cut = min(spaces, key=lambda i: abs(i - mid + 0.5))
+        return text[:cut], text[cut + 1 :]
+    cut = len(text) // 2
+    return text[:cut], text[cut:]
+
+
+def row_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, rows: list[Row], name: str,
+               pictures: list[Picture]) -> list[Frame]:
+    frames: list[Frame] = []
+    top_acc, bottom_acc = 0, band.rows
+    mine = [r for r in rows if r.page == geo.page_index]
+    for row in [r for r in mine if r.at_top] + [r for r in reversed(mine) if not r.at_top]:
+        if row.at_top:
+            start = top_acc
+            top_acc += row.height
+        else:
+            bottom_acc -= row.height
+            start = bottom_acc
+        y = band.body_top + start * style.leading
+        for cell in row.cells:
+            x = geo.col_x(cell.column)
+            width = geo.span_width(cell.span)
+            if cell.photo is None:
+                frames += intro_frame(edition, style, faces, x, y, width, row.height, name)
+            else:
+                frames += photo_cell(cell.photo, style, faces, x, y, width, row.height, name, pictures,
+                                     pad_top=not row.at_top)
+    return frames
+
+
+def intro_frame(edition: Edition, style: Style, faces, x: float, y: float, width: float, rows: int,
+                name: str) -> list[Frame]:
+    intro = edition.intro
+    if intro is None:
+        return []
+    para = style.para(INTRO)
+    size, lines = fit_intro(intro, para, width, rows, style, faces)
+    leading = para.leading * size / para.size
+    face = faces[para.face]
+    used = len(lines) * leading
+    top = y + (rows * style.leading - CELL_PAD - used) / 2
+    out = tuple(
+        text_line(line, x, baseline_in_cell(style, top + k * leading, size, leading, face), intro.id, INTRO)
+        for k, line in enumerate(lines)
+    )
+    return [Frame(f"{name}-intro", name, "intro", x, y, width, rows * style.leading - CELL_PAD, leading, out)]
+
+
+def photo_cell(photo: Photo, style: Style, faces, x: float, y: float, width: float, rows: int, name: str,
+               pictures: list[Picture], pad_top: bool) -> list[Frame]:
+    """Photo above its caption; the free pad faces the text: below a top row, above a foot row."""
+    para = style.para("caption")
+    caption = caption_lines(photo, width, style, faces)
+    cap_h = len(caption) * para.leading
+    img_h = rows * style.leading - CELL_PAD - cap_h - CAPTION_GAP
+    if pad_top:
+        y += CELL_PAD
+    pixels = pixel_size(str(photo.path)) if photo.path else (0, 0)
+    pictures.append(Picture(photo.id, name, x, y, width, img_h, str(photo.path or ""), pixels,
+                            crop_box(pixels, width / img_h, photo.focus), photo.stand_in))
+    face = faces[para.face]
+    cap_top = y + img_h + CAPTION_GAP
+    lines = tuple(
+        text_line(line, x, baseline_in_cell(style, cap_top + k * para.leading, para.size, para.leading, face),
+                  f"photo.{photo.id}", "caption")
+        for k, line in enumerate(caption)
+    )
+    return [Frame(f"{name}-cap-{photo.id}", name, "caption", x, cap_top, width, cap_h, para.leading, lines)]
+
+
+def crop_box(pixels: tuple[int, int], ratio: float, focus: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The largest part of the image with aspect `ratio`, centred on the focal point where it can be."""
+    w, h = pixels
+    if not w or not h:
+        return (0, 0, 0, 0)
+    if w / h > ratio:
+        cw, ch = h * ratio, float(h)
+    else:
+        cw, ch = float(w), w / ratio
+    left = min(max(focus[0] * w - cw / 2, 0), w - cw)
+    top = min(max(focus[1] * h - ch / 2, 0), h - ch)
+    return (round(left, 2), round(top, 2), round(cw, 2), round(ch, 2))
+
+
+def is_punct(ch: str) -> bool:
+    return ch in PUNCT

@@ -1,0 +1,231 @@
+"""Draw the display list: generated HTML + CSS → WeasyPrint → PDF; pypdfium2 → PNG preview.
+
+Lines arrive composed: every span is drawn at its x with the letter-spacing and features the
+composer measured, so WeasyPrint only places glyphs. Consecutive lines on one leading share a
+block (`white-space: pre`, one line per text line): fewer boxes are much faster to lay out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import os
+from pathlib import Path
+
+from .display import DisplayList, Frame, Page, Picture, TextLine
+from .errors import PinbanError
+from .fonts import Face
+from .project import write_atomic
+from .style import Style
+
+PREVIEW_DPI = 100
+MISSING_PHOTO = "缺图"
+
+
+def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[str, Face] | None = None,
+                   created: dt.datetime | None = None) -> list[Path]:
+    """spread.pdf, pages.pdf and spread.png into `out`; returns their paths."""
+    from .fonts import load_face
+
+    faces = faces or {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
+    when = created or build_time(display)
+    spread = write_pdf(spread_html(display, style, faces, when), style, display)
+    pages = write_pdf(pages_html(display, style, faces, when), style, display)
+    paths = [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
+    write_atomic(paths[0], spread)
+    write_atomic(paths[1], pages)
+    write_atomic(paths[2], preview_png(spread))
+    return paths
+
+
+def build_time(display: DisplayList) -> dt.datetime:
+    """Same input, same bytes: SOURCE_DATE_EPOCH if set, else the edition's date (from its name)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    try:
+        day = dt.date.fromisoformat(display.edition[:10])
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    except ValueError:
+        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+
+def head(display: DisplayList, style: Style, faces: dict[str, Face], when: dt.datetime, page_css: str) -> str:
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    face_css = "\n".join(
+        f".f-{key}{{font-family:'{esc(f.family)}';font-weight:{f.weight};font-style:normal}}" for key, f in faces.items()
+    )
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>{esc(display.title)}</title>
+<meta name="generator" content="pinban">
+<meta name="dcterms.created" content="{stamp}"><meta name="dcterms.modified" content="{stamp}">
+<style>
+{page_css}
+html,body{{margin:0;padding:0}}
+.page{{position:relative;width:{style.page_width:.3f}pt;height:{style.page_height:.3f}pt;overflow:hidden}}
+.b{{position:absolute;white-space:pre;margin:0;font-kerning:normal;font-variant-ligatures:none}}
+.g{{display:inline-block}}
+.pic{{position:absolute;overflow:hidden;background:#ddd}}
+.pic img{{position:absolute;display:block}}
+.ph{{position:absolute;border:1pt solid #c00;background:#f4f4f4;color:#c00;font:14pt 'Noto Sans CJK SC';
+     display:flex;align-items:center;justify-content:center}}
+.rule{{position:absolute;background:#000}}
+{face_css}
+</style></head><body>"""
+
+
+def spread_html(display: DisplayList, style: Style, faces: dict[str, Face], when: dt.datetime) -> str:
+    css = f"@page{{size:{2 * style.page_width:.3f}pt {style.page_height:.3f}pt;margin:0}}\n.sheet{{display:flex}}"
+    body = "".join(page_html(p, style, faces) for p in display.pages)
+    return head(display, style, faces, when, css) + f'<div class="sheet">{body}</div></body></html>'
+
+
+def pages_html(display: DisplayList, style: Style, faces: dict[str, Face], when: dt.datetime) -> str:
+    bleed = style.bleed
+    css = (f"@page{{size:{style.page_width:.3f}pt {style.page_height:.3f}pt;margin:0;bleed:{bleed:.3f}pt;marks:crop}}\n"
+           ".page{page-break-after:always}.page:last-child{page-break-after:auto}")
+    body = "".join(page_html(p, style, faces) for p in display.pages)
+    return head(display, style, faces, when, css) + body + "</body></html>"
+
+
+def page_html(page: Page, style: Style, faces: dict[str, Face]) -> str:
+    parts = [f'<div class="page" id="p{esc(page.name)}">']
+    parts += [picture_html(p) for p in page.pictures]
+    parts += [
+        f'<div class="rule" style="left:{r.x1:.3f}pt;top:{r.y1 - r.weight / 2:.3f}pt;'
+        f'width:{r.x2 - r.x1:.3f}pt;height:{max(r.weight, r.y2 - r.y1):.3f}pt"></div>'
+        for r in page.rules
+    ]
+    parts += [frame_html(f, faces) for f in page.frames]  # frames come in reading order
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def picture_html(p: Picture) -> str:
+    box = f"left:{p.x:.3f}pt;top:{p.y:.3f}pt;width:{p.width:.3f}pt;height:{p.height:.3f}pt"
+    if not p.src or not p.pixels[0]:
+        return f'<div class="ph" style="{box}">{MISSING_PHOTO} {esc(p.photo_id)}</div>'
+    cl, ct, cw, ch = p.crop
+    scale = p.width / cw
+    img = (f"left:{-cl * scale:.3f}pt;top:{-ct * scale:.3f}pt;"
+           f"width:{p.pixels[0] * scale:.3f}pt;height:{p.pixels[1] * scale:.3f}pt")
+    src = Path(p.src).as_uri()
+    return f'<div class="pic" style="{box}"><img src="{esc(src)}" alt="{esc(p.photo_id)}" style="{img}"></div>'
+
+
+def frame_html(frame: Frame, faces: dict[str, Face]) -> str:
+    return "".join(block_html(group, faces) for group in line_groups(frame.lines))
+
+
+def line_groups(lines: tuple[TextLine, ...]) -> list[list[TextLine]]:
+    """Consecutive lines with one leading, one x and one main font share a block."""
+    groups: list[list[TextLine]] = []
+    for line in lines:
+        if not line.spans:
+            continue
+        if groups:
+            prev = groups[-1]
+            step = line.baseline - prev[-1].baseline
+            same_step = len(prev) == 1 or abs(step - (prev[-1].baseline - prev[-2].baseline)) < 0.01
+            if (abs(line.x - prev[0].x) < 0.01 and same_step and step > 0
+                    and main_font(line) == main_font(prev[0])):
+                prev.append(line)
+                continue
+        groups.append([line])
+    return groups
+
+
+def main_font(line: TextLine) -> tuple[str, float]:
+    s = line.spans[0]
+    return (s.face, s.size)
+
+
+def block_html(group: list[TextLine], faces: dict[str, Face]) -> str:
+    first = group[0]
+    face_key, size = main_font(first)
+    face = faces[face_key]
+    leading = group[1].baseline - first.baseline if len(group) > 1 else size * 1.5
+    asc, desc = face.ascender, abs(face.descender)
+    # In a CSS line box the baseline sits (L + (A - D)·S) / 2 below the line's top.
+    top = first.baseline - (leading + (asc - desc) * size) / 2
+    text = "\n".join(line_html(line) for line in group)
+    return (f'<div class="b f-{face_key}" style="left:{first.x:.3f}pt;top:{top:.3f}pt;'
+            f'font-size:{size:.3f}pt;line-height:{leading:.3f}pt">{text}</div>')
+
+
+def line_html(line: TextLine) -> str:
+    out = []
+    pen = 0.0
+    for span in line.spans:
+        gap = span.x - pen
+        style = [f"font-size:{span.size:.3f}pt"]
+        if abs(gap) > 0.001:
+            if gap > 0:
+                out.append(f'<span class="g" style="width:{gap:.3f}pt"></span>')
+            else:
+                style.append(f"margin-left:{gap:.3f}pt")
+        if span.tracking:
+            style.append(f"letter-spacing:{span.tracking:.4f}pt")
+        if span.features:
+            feats = ",".join(f"'{esc(f)}'" for f in span.features)
+            style.append(f"font-feature-settings:{feats}")
+        out.append(f'<span class="f-{span.face}" style="{";".join(style)}">{esc(span.text)}</span>')
+        pen = span.x + span.width
+    return "".join(out)
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+# --- PDF and PNG ------------------------------------------------------------------------------
+
+
+def url_fetcher_for(allowed: list[Path]):
+    """WeasyPrint may read only the edition's and the style's own files: no network, nothing else."""
+    from urllib.parse import unquote, urlparse
+
+    from weasyprint.urls import URLFetcher
+
+    roots = [p.resolve() for p in allowed]
+
+    class EditionFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                path = Path(unquote(urlparse(url).path)).resolve()
+                if any(path.is_relative_to(r) for r in roots):
+                    return super().fetch(url, headers)
+            # WeasyPrint reports this and draws nothing for the resource
+            raise ValueError(f"pinban refuses to fetch {url}: only the edition's own files are served")
+
+    return EditionFetcher(allowed_protocols={"file"})
+
+
+def write_pdf(document: str, style: Style, display: DisplayList) -> bytes:
+    import weasyprint
+
+    from .project import project_root
+
+    roots = [style.root, project_root() / "sources" / display.edition]
+    roots += [Path(p.src).parent for page in display.pages for p in page.pictures if p.src]
+    doc = weasyprint.HTML(string=document, url_fetcher=url_fetcher_for(roots), base_url=str(style.root))
+    buffer = io.BytesIO()
+    doc.write_pdf(buffer, pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
+    return buffer.getvalue()
+
+
+def preview_png(pdf: bytes, dpi: int = PREVIEW_DPI) -> bytes:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=dpi / 72).to_pil()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue()
+    finally:
+        document.close()

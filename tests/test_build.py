@@ -1,0 +1,100 @@
+"""End to end: build the sample edition and read the PDF back."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import Silent, build_pdf, prepare
+from pipeline.layout import split_for_fold
+from pipeline.model import INTRO
+from pipeline.readback import read_chars, text_by_frame
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
+WS = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    return WS.sub("", text)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    display = build_pdf(str(SAMPLE), str(out), Silent())
+    job = prepare(str(SAMPLE), str(out))
+    return display, job, out
+
+
+def test_outputs_written(built):
+    display, job, out = built
+    for name in ("spread.pdf", "pages.pdf", "spread.png"):
+        assert (out / name).stat().st_size > 10_000, name
+    assert not list(out.glob(".*")), "no temporary files left behind"
+
+
+def test_report_reads_back_in_order(built):
+    """Every character of the report, in order, nothing lost or doubled — read from the PDF."""
+    display, job, out = built
+    pages = read_chars(out / "spread.pdf")
+    # the spread sheet holds both pages side by side: shift page 03's characters back
+    sheet = pages[0]
+    width = display.pages[0].width
+    left = [c for c in sheet if c.x < width]
+    right = [type(c)(c.text, c.x - width, c.baseline, c.size, c.box, c.font) for c in sheet if c.x >= width]
+    by_frame, stray = text_by_frame([left, right], display)
+    columns = [f for f in display.frames("column")]
+    body = "".join(by_frame.get(f.id, "") for f in columns)
+    expected = "".join(b.text for b in job.edition.report)
+    assert squash(body) == squash(expected)
+    assert not stray, f"characters outside every frame: {''.join(c.text for c in stray[:40])}"
+
+
+def test_every_source_text_is_drawn(built):
+    display, job, out = built
+    pages = read_chars(out / "pages.pdf")
+    drawn = squash("".join(c.text for page in pages for c in page))
+    ed = job.edition
+    texts = [*split_for_fold(ed.headline.title), *split_for_fold(ed.headline.subtitle)]
+    texts += [ed.section, ed.date_text, ed.weekday]
+    texts += [p.caption for p in ed.photos] + [c.text for c in ed.credits]
+    texts += [b.text for b in ed.blocks if b.kind == INTRO]
+    for text in texts:
+        assert squash(text) in drawn, text
+
+
+def test_fonts_embedded(built):
+    display, job, out = built
+    listing = subprocess.run(["pdffonts", str(out / "pages.pdf")], capture_output=True, text=True, check=True).stdout
+    rows = listing.splitlines()[2:]
+    assert rows, "no fonts"
+    for row in rows:
+        assert re.search(r"\byes\b\s+yes\b", row), f"font not embedded and subset: {row}"
+
+
+def test_fifteen_photos_inside_type_area(built):
+    display, job, out = built
+    pictures = [p for page in display.pages for p in page.pictures]
+    assert sorted(p.photo_id for p in pictures) == sorted(p.id for p in job.edition.photos)
+    assert len(pictures) == 15
+    for page in display.pages:
+        for p in page.pictures:
+            assert 0 < p.x and p.x + p.width < page.width and 0 < p.y and p.y + p.height < page.height
+
+
+def test_broken_edition_toml_is_one_line_error(tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "edition.toml").write_text('[edition]\ndate = 2025-01-07\nsection = "丰台\n', encoding="utf-8")
+    (folder / "report.md").write_text("正文。\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "pdf", str(folder),
+                          "-o", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "edition.toml:3" in lines[0] and "Traceback" not in run.stderr
