@@ -30,8 +30,8 @@ def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[st
 
     faces = faces or {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
     when = created or build_time(display)
-    spread = write_pdf(spread_html(display, style, faces, when), style, display)
     pages = write_pdf(pages_html(display, style, faces, when), style, display)
+    spread = impose_spread(pages, style, display)
     paths = [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
     write_atomic(paths[0], spread)
     write_atomic(paths[1], pages)
@@ -76,12 +76,6 @@ html,body{{margin:0;padding:0}}
 .rule{{position:absolute;background:#000}}
 {face_css}
 </style></head><body>"""
-
-
-def spread_html(display: DisplayList, style: Style, faces: dict[str, Face], when: dt.datetime) -> str:
-    css = f"@page{{size:{2 * style.page_width:.3f}pt {style.page_height:.3f}pt;margin:0}}\n.sheet{{display:flex}}"
-    body = "".join(page_html(p, style, faces) for p in display.pages)
-    return head(display, style, faces, when, css) + f'<div class="sheet">{body}</div></body></html>'
 
 
 def pages_html(display: DisplayList, style: Style, faces: dict[str, Face], when: dt.datetime) -> str:
@@ -218,6 +212,30 @@ def write_pdf(document: str, style: Style, display: DisplayList) -> bytes:
     return buffer.getvalue()
 
 
+def impose_spread(pages: bytes, style: Style, display: DisplayList) -> bytes:
+    """One sheet with both trimmed pages side by side, made from pages.pdf (no second layout):
+    each page is clipped to its trim box and placed at its offset in the spread."""
+    import hashlib
+
+    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf.generic import ArrayObject, ByteStringObject
+
+    reader = PdfReader(io.BytesIO(pages))
+    writer = PdfWriter()
+    sheet = writer.add_blank_page(width=2 * style.page_width, height=style.page_height)
+    for page, layout_page in zip(reader.pages, display.pages):
+        page.cropbox = page.trimbox
+        sheet.merge_transformed_page(page, Transformation().translate(tx=layout_page.offset, ty=0))
+    if reader.metadata:
+        writer.add_metadata(dict(reader.metadata))
+    digest = hashlib.md5(pages).digest()  # same input, same bytes
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    writer.compress_identical_objects()
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def preview_png(pdf: bytes, dpi: int = PREVIEW_DPI) -> bytes:
     import pypdfium2 as pdfium
 
@@ -225,7 +243,7 @@ def preview_png(pdf: bytes, dpi: int = PREVIEW_DPI) -> bytes:
     try:
         image = document[0].render(scale=dpi / 72).to_pil()
         buffer = io.BytesIO()
-        image.save(buffer, format="PNG", optimize=True)
+        image.save(buffer, format="PNG", compress_level=6)
         return buffer.getvalue()
     finally:
         document.close()
