@@ -170,7 +170,8 @@ class Flow:
 
 
 def flow(items: list[Item], segments: list[Segment]) -> Flow:
-    """Fill segments in order; heads keep KEEP_AFTER_HEAD lines with them; no short widow at a column top."""
+    """Fill segments in order. A head keeps KEEP_AFTER_HEAD lines with it (one, and no space
+    above it, when that is what keeps the column foot full); no short widow opens a column."""
     placed: list[list[tuple[Item, int, int]]] = [[] for _ in segments]
     empties: list[int] = []
     i = 0
@@ -178,19 +179,34 @@ def flow(items: list[Item], segments: list[Segment]) -> Flow:
         used = 0
         while i < len(items) and used < seg.rows:
             item = items[i]
-            height = item.height - (item.space if used == 0 and item.head else 0)
-            need = height + (KEEP_AFTER_HEAD if item.head else 0)
-            if item.head and used + need > seg.rows and used > 0:
-                break
-            if not item.head and used + 1 == seg.rows and widow_next(items, i):
-                break  # the paragraph's short last line would open the next column alone
-            if used + height > seg.rows:
-                break
+            room = seg.rows - used
+            if item.head:
+                height = head_height(items, i, used, room)
+                if height is None:
+                    break
+            else:
+                height = 1
+                if room == 1 and widow_next(items, i):
+                    break  # the paragraph's short last line would open the next column alone
             placed[s_index].append((item, seg.top + used, height))
             used += height
             i += 1
         empties.append(seg.rows - used)
     return Flow(placed, items[i:], empties)
+
+
+def head_height(items: list[Item], i: int, used: int, room: int) -> int | None:
+    """Grid lines a head takes here, or None when it must move to the next column."""
+    item = items[i]
+    if used == 0:
+        return item.height - item.space  # no space above a head at a column top
+    if item.height + KEEP_AFTER_HEAD <= room:
+        return item.height
+    tight = item.height - item.space
+    # Squeezed: without its space and with one line after it, filling the foot exactly.
+    if tight + 1 == room and i + 1 < len(items) and not items[i + 1].head and not widow_next(items, i + 1):
+        return tight
+    return None
 
 
 def widow_next(items: list[Item], i: int) -> bool:
@@ -221,6 +237,9 @@ class Row:
     cells: list[Cell]
     natural: int  # natural height in grid lines
     height: int = 0
+    start: int | None = None  # an art editor's explicit first grid line (0-based)
+    fixed: bool = False  # explicit height: copyfit leaves it alone
+    explicit: bool = False  # placed by the art editor
 
 
 @lru_cache(maxsize=256)
@@ -257,13 +276,13 @@ SPANS = {1: [8], 2: [4, 4], 3: [3, 3, 2], 4: [2, 2, 2, 2]}
 
 def arrange(edition: Edition, style: Style) -> list[Row]:
     photos = [p for p in edition.photos if p.placement is None]
-    rows: list[Row] = []
+    rows: list[Row] = explicit_rows(edition, style)
     lead = photos.pop(0) if photos else None
     intro_span = style.columns // 2
     first = [Cell(None, 1, intro_span)]
     if lead:
         first.append(Cell(lead, intro_span + 1, style.columns - intro_span))
-    rows.append(Row(0, True, first, 0))
+    rows.insert(0, Row(0, True, first, 0))
     slots = [(1, True), (0, False), (1, False), (1, False), (0, False), (1, True)]
     for n, take in enumerate(row_shapes(len(photos))):
         chunk, photos = photos[:take], photos[take:]
@@ -284,6 +303,29 @@ def arrange(edition: Edition, style: Style) -> list[Row]:
     return rows
 
 
+def explicit_rows(edition: Edition, style: Style) -> list[Row]:
+    """Photos the art editor placed: each its own cell at the given page, columns and grid lines."""
+    rows = []
+    for photo in edition.photos:
+        place = photo.placement
+        if place is None:
+            continue
+        where = str(photo.source)
+        if place.page not in edition.pages:
+            raise PinbanError(f"photo {photo.id} is placed on page {place.page}, not in this spread", where,
+                              f"use one of {', '.join(edition.pages)}")
+        if place.column + place.span - 1 > style.columns:
+            raise PinbanError(f"photo {photo.id} spans past column {style.columns}", where,
+                              "column + span − 1 must not exceed the columns of the grid")
+        row = Row(edition.pages.index(place.page), True, [Cell(photo, place.column, place.span)], 0,
+                  start=None if place.row is None else place.row - 1, explicit=True)
+        if place.rows:
+            row.natural = row.height = place.rows
+            row.fixed = True
+        rows.append(row)
+    return rows
+
+
 def even_spans(columns: int, take: int) -> list[int]:
     base, extra = divmod(columns, take)
     return [base + (1 if k < extra else 0) for k in range(take)]
@@ -301,6 +343,13 @@ def cell_natural(cell: Cell, geo: Geometry, style: Style, faces, edition: Editio
     caption = caption_lines(cell.photo, width, style, faces)
     total = width / aspect(cell.photo) + CAPTION_GAP + len(caption) * style.para("caption").leading + CELL_PAD
     return math.ceil(total / style.leading)
+
+
+def row_natural(row: Row, geo: Geometry, style: Style, faces, edition: Edition) -> int:
+    """A row's natural height: the mean of its photos' (one portrait among landscapes is cropped
+    rather than making the whole row tall)."""
+    heights = [cell_natural(c, geo, style, faces, edition) for c in row.cells if c.photo is not None]
+    return round(sum(heights) / len(heights)) if heights else 0
 
 
 # --- the intro (导语): sized to fill its cell ------------------------------------------------
@@ -331,46 +380,99 @@ class Plan:
     space_extra: dict[int, int] = field(default_factory=dict)
 
 
+def placements(rows: list[Row], total_rows: int) -> list[tuple[Row, int]]:
+    """Each row with its first grid line: top rows stack down from the top of the body area,
+    foot rows up from its foot, explicit rows where the art editor put them (or below the top rows)."""
+    out: list[tuple[Row, int]] = []
+    for page in (0, 1):
+        top, bottom = 0, total_rows
+        mine = [r for r in rows if r.page == page]
+        for r in (r for r in mine if r.at_top and r.start is None and not r.explicit):
+            out.append((r, top))
+            top += r.height
+        for r in reversed([r for r in mine if not r.at_top]):
+            bottom -= r.height
+            out.append((r, bottom))
+        for r in (r for r in mine if r.explicit):
+            out.append((r, r.start if r.start is not None else top))
+    return out
+
+
 def segments_for(rows: list[Row], style: Style, total_rows: int) -> list[Segment]:
+    """The free stretches of every column, in reading order: page, column, top to bottom."""
+    placed = placements(rows, total_rows)
     segs: list[Segment] = []
     for page in (0, 1):
-        top = sum(r.height for r in rows if r.page == page and r.at_top)
-        bottom = sum(r.height for r in rows if r.page == page and not r.at_top)
-        free = total_rows - top - bottom
         for col in range(1, style.columns + 1):
-            segs.append(Segment(page, col, top, max(free, 0)))
-    return [s for s in segs if s.rows > 0]
+            covered = sorted((start, start + r.height) for r, start in placed if r.page == page
+                             and any(c.column <= col < c.column + c.span for c in r.cells))
+            pos = 0
+            for a, b in covered + [(total_rows, total_rows)]:
+                if a > pos:
+                    segs.append(Segment(page, col, pos, a - pos))
+                pos = max(pos, b)
+    return segs
+
+
+def check_overlaps(rows: list[Row], total_rows: int) -> None:
+    placed = placements(rows, total_rows)
+    for i, (r1, s1) in enumerate(placed):
+        for r2, s2 in placed[i + 1:]:
+            if r1.page != r2.page or s1 >= s2 + r2.height or s2 >= s1 + r1.height:
+                continue
+            for c1 in r1.cells:
+                for c2 in r2.cells:
+                    if c1.column < c2.column + c2.span and c2.column < c1.column + c1.span:
+                        ids = [c.photo.id if c.photo else "the intro" for c in (c1, c2)]
+                        raise PinbanError(f"photo {ids[0]} and {ids[1]} overlap", "edition.toml",
+                                          "move the placed photo ([photos.place] column/row) clear of the others")
+    for r, s in placed:
+        if s < 0 or s + r.height > total_rows:
+            cell = r.cells[0]
+            raise PinbanError(f"photo {cell.photo.id if cell.photo else ''} does not fit on the page at that row",
+                              "edition.toml", "choose a smaller row or rows in [photos.place]")
 
 
 def score(fl: Flow, rows: list[Row]) -> float:
     over = sum(i.height for i in fl.overset)
     if over:
         return 1e6 + over
-    waste = sum(max(e - 1, 0) for e in fl.empty_feet[:-1]) * 10
+    waste = sum(max(e - 1, 0) for e in fl.empty_feet[:-1]) * 1000  # at most one empty line at a foot
     last = fl.empty_feet[-1] if fl.empty_feet else 0
     drift = sum(abs(r.height - r.natural) / max(r.natural, 1) for r in rows if r.natural)
     return waste + last * 12 + drift
 
 
 def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, intro_rows: int) -> Plan:
-    """Search row heights so the report ends at the foot of the last column."""
-    text_lines = sum(i.height for i in items)
-    capacity_needed = math.ceil(text_lines / style.columns)
-    photo_rows = [r for r in rows if r.natural]
-    # How many grid lines each page can give to photos if the text is split to fill both pages.
+    """Search each page's photo budget (grid lines shared by its auto rows) so the report ends
+    at the foot of the last column; cheap capacity checks prune before any flow is run."""
+    for r in rows:
+        if r.explicit and not r.fixed:
+            r.height, r.fixed = r.natural, True
+    needed = sum(i.height for i in items)
+    auto = {p: [r for r in rows if r.page == p and not r.fixed] for p in (0, 1)}
+    ranges = {p: budget_range(auto[p], intro_rows) for p in (0, 1)}
     best: Plan | None = None
-    for free0 in range(max(capacity_needed - total_rows, 4), min(total_rows, capacity_needed + 4) + 1):
-        free1_base = capacity_needed - free0
-        for free1 in (free1_base - 1, free1_base, free1_base + 1, free1_base + 2):
-            if free1 < 4 or free1 > total_rows:
-                continue
-            if not assign_heights(rows, {0: total_rows - free0, 1: total_rows - free1}, intro_rows):
+    fallback: Plan | None = None
+    for b0 in ranges[0]:
+        for b1 in ranges[1]:
+            if not assign_heights(rows, {0: b0, 1: b1}, intro_rows):
                 continue
             segs = segments_for(rows, style, total_rows)
-            fl = flow(items, segs)
-            sc = score(fl, photo_rows)
-            if best is None or sc < best.score:
-                best = Plan([Row(r.page, r.at_top, r.cells, r.natural, r.height) for r in rows], segs, fl, sc)
+            capacity = sum(sg.rows for sg in segs)
+            slack = capacity - needed
+            if 0 <= slack <= 2 * style.columns or fallback is None or capacity > sum(sg.rows for sg in fallback.segments):
+                check_overlaps(rows, total_rows)
+                fl = flow(items, segs)
+                plan = Plan([Row(r.page, r.at_top, r.cells, r.natural, r.height, r.start, r.fixed, r.explicit)
+                             for r in rows], segs, fl, score(fl, rows))
+                if slack < 0 or fl.overset:
+                    if fallback is None or plan.score < fallback.score:
+                        fallback = plan
+                    continue
+                if best is None or plan.score < best.score:
+                    best = plan
+    best = best or fallback
     if best is None:
         raise PinbanError("the photos leave no room for the report", "layout", "drop photos or use a larger page")
     for r, b in zip(rows, best.rows):
@@ -378,13 +480,19 @@ def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, i
     return best
 
 
+def budget_range(auto: list[Row], intro_rows: int) -> range:
+    natural = sum(r.natural for r in auto)
+    if not auto:
+        return range(0, 1)
+    low = max(math.floor(natural * 0.75), sum(intro_rows for r in auto if r.cells[0].photo is None), 1)
+    return range(low, math.ceil(natural * 1.25) + 1)
+
+
 def assign_heights(rows: list[Row], budget: dict[int, int], intro_rows: int) -> bool:
-    """Share each page's photo budget among its rows in proportion to their natural heights."""
+    """Share each page's photo budget among its auto rows in proportion to their natural heights."""
     for page, total in budget.items():
-        mine = [r for r in rows if r.page == page]
+        mine = [r for r in rows if r.page == page and not r.fixed]
         if not mine:
-            if total != 0:
-                return False
             continue
         natural = sum(r.natural for r in mine)
         if natural <= 0 or total <= 0:
@@ -433,7 +541,7 @@ def attempt(edition: Edition, style: Style, faces: dict[str, Face]) -> Attempt:
     geos = (Geometry(style, 0), Geometry(style, 1))
     rows = arrange(edition, style)
     for row in rows:
-        row.natural = max((cell_natural(c, geos[row.page], style, faces, edition) for c in row.cells), default=0)
+        row.natural = row_natural(row, geos[row.page], style, faces, edition)
     intro_rows = 0
     if edition.intro is not None:
         para = style.para(INTRO)
@@ -504,28 +612,33 @@ def text_line(line: Line, x: float, baseline: float, block_id: str, kind: str, n
 
 
 def column_frames(plan: Plan, style: Style, faces, geo: Geometry, band: Bands, name: str) -> list[Frame]:
+    """One frame per free column stretch; line numbers count grid lines from the column's first."""
     frames = []
     body_face = faces[style.para("body").face]
-    for seg, placed in zip(plan.segments, plan.flow.placed):
-        if seg.page != geo.page_index:
-            continue
+    mine = [(seg, placed) for seg, placed in zip(plan.segments, plan.flow.placed) if seg.page == geo.page_index]
+    first_top = {}
+    for seg, _ in mine:
+        first_top.setdefault(seg.column, seg.top)
+    for seg, placed in mine:
         x = geo.col_x(seg.column)
         lines: list[TextLine] = []
         for item, top, height in placed:
-            para = style.para(item.block.kind if item.head else "body")
-            if item.head:
-                lines += head_lines(item, para, style, faces, x, band.body_top + top * style.leading, height)
-                continue
+            number = top - first_top[seg.column] + 1
             cell_top = band.body_top + top * style.leading
+            if item.head:
+                para = style.para(item.block.kind)
+                lines += head_lines(item, para, style, faces, x, cell_top, height, number)
+                continue
             base = baseline_in_cell(style, cell_top, style.body_size, style.leading, body_face)
-            lines.append(text_line(item.lines[0], x, base, item.block.id, "body", top - seg.top + 1))
-        top_y = band.body_top + seg.top * style.leading
-        frames.append(Frame(f"{name}-c{seg.column}", name, "column", x, top_y, style.column_width,
-                            seg.rows * style.leading, style.leading, tuple(lines), seg.column))
+            lines.append(text_line(item.lines[0], x, base, item.block.id, "body", number))
+        part = "" if seg.top == first_top[seg.column] else f"-{seg.top}"
+        frames.append(Frame(f"{name}-c{seg.column}{part}", name, "column", x, band.body_top + seg.top * style.leading,
+                            style.column_width, seg.rows * style.leading, style.leading, tuple(lines), seg.column))
     return frames
 
 
-def head_lines(item: Item, para: ParaStyle, style: Style, faces, x: float, top: float, height: int) -> list[TextLine]:
+def head_lines(item: Item, para: ParaStyle, style: Style, faces, x: float, top: float, height: int,
+               number: int) -> list[TextLine]:
     """A head's text sits at the foot of its block of grid lines, each line on a grid baseline
     when it has the body leading, else centred in what is left."""
     face = faces[para.face]
@@ -536,7 +649,8 @@ def head_lines(item: Item, para: ParaStyle, style: Style, faces, x: float, top: 
     out = []
     for k, line in enumerate(item.lines):
         base = baseline_in_cell(style, first_top + k * para.leading, para.size, para.leading, face)
-        out.append(text_line(line, x, base, item.block.id, item.block.kind))
+        grid_line = number + int((base - top) // style.leading)
+        out.append(text_line(line, x, base, item.block.id, item.block.kind, grid_line))
     return out
 
 
@@ -640,15 +754,9 @@ def split_for_fold(text: str) -> tuple[str, str]:
 def row_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, rows: list[Row], name: str,
                pictures: list[Picture]) -> list[Frame]:
     frames: list[Frame] = []
-    top_acc, bottom_acc = 0, band.rows
-    mine = [r for r in rows if r.page == geo.page_index]
-    for row in [r for r in mine if r.at_top] + [r for r in reversed(mine) if not r.at_top]:
-        if row.at_top:
-            start = top_acc
-            top_acc += row.height
-        else:
-            bottom_acc -= row.height
-            start = bottom_acc
+    for row, start in placements(rows, band.rows):
+        if row.page != geo.page_index:
+            continue
         y = band.body_top + start * style.leading
         for cell in row.cells:
             x = geo.col_x(cell.column)
@@ -656,8 +764,9 @@ def row_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands
             if cell.photo is None:
                 frames += intro_frame(edition, style, faces, x, y, width, row.height, name)
             else:
+                # the free pad faces the text: below a photo at the top, above one lower down
                 frames += photo_cell(cell.photo, style, faces, x, y, width, row.height, name, pictures,
-                                     pad_top=not row.at_top)
+                                     pad_top=start > 0)
     return frames
 
 
