@@ -2,9 +2,10 @@
 
 Pure and deterministic. Rules are typography.md 1–18 as far as one paragraph goes.
 
-Model. The paragraph is cut into cells: a hanzi, a mark, a space, the 2-em `——`/`……`, and Latin
-words/digit runs as two cells (all but the last character, then the last character: the gap
-after a word is tracking on its last character, and nothing may space out inside the word).
+Model. The paragraph is cut into cells: a hanzi, a mark, a space; Latin words and digit runs
+are two cells (all but the last character, then the last character), and so are the 2-em
+`——`/`……` (one character each): the gap after such a unit is tracking on its last character,
+nothing may break or space out inside it.
 Each cell has a shaped width (HarfBuzz, the face that renders), each gap after a cell a natural
 width (the house CJK–Latin gap), whether it may widen, and each full-width mark one blank half
 (left for opening marks, right for the others) that may be removed:
@@ -60,7 +61,8 @@ BREAKING_SPACE = " "
 # Latin words and digit runs, never split (rule 5): joiners inside, units after.
 _WORD = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[.,:/\-'_&+][0-9A-Za-z\u00C0-\u024F]+)*[%‰℃°]?")
 
-HAN, MARK, WORD_HEAD, WORD_TAIL, SPACE, GROUP, OTHER = range(7)
+HAN, MARK, WORD_HEAD, WORD_TAIL, SPACE, GROUP_HEAD, GROUP_TAIL, OTHER = range(8)
+_GLUED = (WORD_HEAD, GROUP_HEAD)   # no break and no tracking after these: the unit goes on
 
 _EPS = 1e-9
 _LINE_PENALTY = 10.0
@@ -168,7 +170,8 @@ def _tokens(text: str) -> list[tuple[int, int, int]]:
             continue
         pair = text[i:i + 2]
         if pair in PAIRED_2EM:
-            out.append((i, i + 2, GROUP))
+            # two cells, so the gap after the unit can widen without spacing out inside it
+            out += [(i, i + 1, GROUP_HEAD), (i + 1, i + 2, GROUP_TAIL)]
             i += 2
             continue
         if ch == BREAKING_SPACE:
@@ -201,9 +204,9 @@ def _make_cells(runs: Sequence[TextRun], faces: Mapping[str, Face], where: str) 
                 features = ("fwid",)   # a true 1-em dash, whatever the script run
             width = face.advance(text, em, features)
             cell = _Cell(text, offset + a, face, em, kind, width, features)
-            cell.trackable = kind not in (WORD_HEAD, GROUP)
+            cell.trackable = kind not in _GLUED
             cell.safe = kind in (HAN, MARK)
-            cell.real = sum(1 for c in text if c not in PUNCT and not c.isspace()) if kind != GROUP else 0
+            cell.real = sum(1 for c in text if c not in PUNCT and not c.isspace())
             if kind == MARK and width >= 0.9 * em:
                 cell.blank = "L" if text in OPENING else "R"
                 if face.has_halt:
@@ -242,7 +245,8 @@ class _Paragraph:
         self.trig_r = [False] * n     # ... with the cell after
         self._pairs()
         for i in range(n - 1):
-            if self.trig_r[i] or self.trig_l[i + 1]:
+            a, b = cells[i], cells[i + 1]
+            if a.blank and b.blank and (a.blank == "R" or b.blank == "L"):
                 self.stretch[i] = 0   # widening inside a pair would give back the removed blank
         self._prefix()
         self._breaks()
@@ -315,14 +319,12 @@ class _Paragraph:
 
     # break points ---------------------------------------------------------------------------
 
-    def _may_break(self, a: _Cell, b: _Cell) -> bool:
-        if a.kind == WORD_HEAD or a.text[-1] in NO_END or b.text[0] in NO_START:
-            return False
-        if b.kind == GROUP:
+    def _may_break(self, a: _Cell, b: _Cell, spaced: bool = False) -> bool:
+        if a.kind in _GLUED or a.text[-1] in NO_END or b.text[0] in NO_START:
             return False
         # two alphanumerics meeting across a run boundary are still one word
-        return not (a.text[-1].isalnum() and b.text[0].isalnum() and a.text[-1].isascii()
-                    and b.text[0].isascii())
+        return spaced or not (a.text[-1].isalnum() and b.text[0].isalnum()
+                              and a.text[-1].isascii() and b.text[0].isascii())
 
     def _breaks(self) -> None:
         """Break candidates (end, next start): the line ends before `end`, the next begins at
@@ -343,7 +345,7 @@ class _Paragraph:
                 j = i
                 while cells[j].kind == SPACE:
                     j += 1
-                if self._may_break(cells[i - 1], cells[j]):
+                if self._may_break(cells[i - 1], cells[j], spaced=True):
                     ends.append(i)
                     nexts.append(j)
                 i = j + 1
@@ -397,7 +399,7 @@ class _Paragraph:
             need = -d
             if need > o + _EPS:
                 return _OVERFULL * (1 + need)
-            bad = 50 * (need / o) ** 3
+            bad = 10 * (need / o) ** 2   # compressing marks is preferred to widening (rule 10)
         elif last:
             bad = 0.0
         elif self.justify:
@@ -473,6 +475,22 @@ class _Paragraph:
 
 
 # --- realising a line -------------------------------------------------------------------------
+
+
+def _compromise(par: _Paragraph, s: int, e: int, last: bool) -> str:
+    """What rule a chosen line had to give up, "" if none."""
+    w, o, g = par.measure_line(s, e, last)
+    d = par.measure - w
+    if d < -o - _EPS:
+        return "overfull"
+    if par.justify and not last and d > _EPS:
+        if not g:
+            return "ragged"
+        if d / g > par.max_gap + _EPS:
+            return "loose"
+    if last and s != par.first and par.rules.avoid_lone_char and par.pr[e] - par.pr[s] == 1:
+        return "lone-char"
+    return ""
 
 
 def _realise(par: _Paragraph, s: int, e: int, last: bool) -> Line:
@@ -571,15 +589,27 @@ def _adds_up(cells: list[_Cell], group: list[int], k: int, feats: list[tuple[str
 def compose(runs: Sequence[TextRun], measure: float, faces: Mapping[str, Face],
             rules: ComposeRules = ComposeRules(), where: str = "") -> tuple[Line, ...]:
     """Break and justify one paragraph into lines of `measure` pt (see the module docstring)."""
+    return compose_noted(runs, measure, faces, rules, where)[0]
+
+
+def compose_noted(runs: Sequence[TextRun], measure: float, faces: Mapping[str, Face],
+                  rules: ComposeRules = ComposeRules(), where: str = ""
+                  ) -> tuple[tuple[Line, ...], tuple[tuple[int, str], ...]]:
+    """`compose`, plus the compromises the paragraph forced, as (line index, kind): "loose"
+    (widened beyond max_stretch_em), "ragged" (a justified line with no gap to widen),
+    "overfull" (wider than the measure: a unit longer than the line) and "lone-char" (孤字 that
+    no re-breaking within the bounds avoids). Empty for text that can be set by the rules."""
     if rules.align not in ("justify", "start", "center"):
         raise PinbanError(f"unknown alignment {rules.align!r}", where=where,
                           hint="use justify, start or center")
     cells = _make_cells([r for r in runs if r.text], faces, where)
     if not cells:
-        return ()
+        return (), ()
     par = _Paragraph(cells, measure, rules)
     breaks = par.breaks()
-    return tuple(_realise(par, s, e, i == len(breaks) - 1) for i, (s, e) in enumerate(breaks))
+    lines = tuple(_realise(par, s, e, i == len(breaks) - 1) for i, (s, e) in enumerate(breaks))
+    notes = ((i, _compromise(par, s, e, i == len(breaks) - 1)) for i, (s, e) in enumerate(breaks))
+    return lines, tuple((i, kind) for i, kind in notes if kind)
 
 
 # --- an independent check of composed lines ------------------------------------------------------
@@ -607,16 +637,28 @@ def _line_gaps(line: Line, faces: Mapping[str, Face], rules: ComposeRules, measu
             blank = "L" if ch in OPENING else "R"
         info.append((blank, face.advance(ch, s.size, s.features), natural, face.has_halt))
     n = len(chars)
-    mandatory: set[int] = set()
+    mandatory: set[int] = set()   # marks rule 7 halves: the blank between a pair goes first
+    for i in range(n - 1):
+        (a, sa), (b, sb) = chars[i], chars[i + 1]
+        if not (info[i][0] and info[i + 1][0] and (info[i][0] == "R" or info[i + 1][0] == "L")):
+            continue
+        width = info[i][2] + info[i + 1][2] - (info[i][2] / 2 if i in mandatory else 0.0)
+        order = [k for k, side in ((i, "R"), (i + 1, "L"), (i + 1, "R"), (i, "L")) if info[k][0] == side]
+        for k in order:
+            if width <= rules.pair_em * max(sa.size, sb.size) + 1e-9:
+                break
+            if k not in mandatory:
+                mandatory.add(k)
+                width -= info[k][2] / 2
     pairs = []
     for i in range(n - 1):
         (a, sa), (b, sb) = chars[i], chars[i + 1]
         if info[i][0] and info[i + 1][0] and (info[i][0] == "R" or info[i + 1][0] == "L"):
-            first = i if info[i][0] == "R" else i + 1
-            mandatory.add(first)
-            if rules.pair_em < 1.5 - 1e-9:
-                mandatory.update((i, i + 1))
-            pairs.append((a + b, info[i][1] + sa.tracking + info[i + 1][1]))
+            width = info[i][1] + sa.tracking + info[i + 1][1]
+            # a left blank closed by tracking on the character before (no halt) is not in the pair
+            if info[i][0] == "L" and not info[i][3] and i in mandatory:
+                width -= info[i][2] / 2
+            pairs.append((a + b, width))
     if n and info[-1][0] == "R" and rules.align == "justify" and not line.last:
         mandatory.add(n - 1)
     if n and info[0][0] == "L" and not line.first and info[0][3]:
@@ -661,9 +703,9 @@ def check_lines(runs: Sequence[TextRun], lines: Sequence[Line], measure: float,
             found.append(("text", f"{where}: characters lost or doubled before the line"))
         joined += body
         prev_end = line.end
-        if body and (body[0] in NO_START or body[0] == BREAKING_SPACE) and not (n == 0 and body[0] == " "):
+        if n and body and (body[0] in NO_START or body[0] == BREAKING_SPACE):
             found.append(("line-start", f"{where} starts with {body[0]}"))
-        if body and (body[-1] in NO_END or body[-1] == BREAKING_SPACE):
+        if not line.last and body and (body[-1] in NO_END or body[-1] == BREAKING_SPACE):
             found.append(("line-end", f"{where} ends with {body[-1]}"))
         if n + 1 < len(lines):
             nxt = "".join(s.text for s in lines[n + 1].spans)

@@ -99,8 +99,8 @@ class Face:
 def _feature_tags(face: hb.Face) -> frozenset[str]:
     tags: set[str] = set()
     for table in ("GSUB", "GPOS"):
-        for index, _script in enumerate(hb.ot_layout_table_get_script_tags(face, table)):
-            tags.update(hb.ot_layout_language_get_feature_tags(face, table, index))
+        for index, _script in enumerate(face.get_table_script_tags(table)):
+            tags.update(face.get_language_feature_tags(table, index))
     return frozenset(tags)
 
 
