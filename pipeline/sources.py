@@ -44,8 +44,10 @@ KNOWN_KEYS: dict[str, set[str]] = {
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 # Sources are a few tens of KB; anything far larger is a wrong file, not an edition.
 MAX_BYTES = {EDITION_FILE: 1 << 20, REPORT_FILE: 4 << 20}
-# C0/C1 control characters cannot be printed, and DOCX (XML) cannot even hold them.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 control characters cannot be printed, and DOCX (XML) cannot even hold them. The report
+# keeps its tabs and line breaks; a TOML text value is one line.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+VALUE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
@@ -262,8 +264,10 @@ def string(
     if not isinstance(value, str):
         raise PinbanError(f"{tname}.{key} must be text", loc.key(tname, key, index), f'write {key} = "…" in quotes')
     value = value.strip()
-    if CONTROL_RE.search(value):  # only reachable through escapes such as "\u0007"
-        raise PinbanError(f"{tname}.{key} holds a control character", loc.key(tname, key, index), "remove the \\u escape")
+    m = VALUE_CONTROL_RE.search(value)  # a multi-line string, or an escape such as "\u0007"
+    if m:
+        what = "a line break" if m.group() in "\r\n" else f"a control character (U+{ord(m.group()):04X})"
+        raise PinbanError(f"{tname}.{key} holds {what}", loc.key(tname, key, index), "write it on one line, without escapes")
     if required and not value:
         raise PinbanError(f"{tname}.{key} is empty", loc.key(tname, key, index), "give it some text")
     if limit and len(value) > limit:
@@ -301,7 +305,7 @@ def load_credit(i: int, item: dict[str, Any], loc: Locator) -> Credit:
     if isinstance(names, str):
         names = [names]
     if not isinstance(names, list) or not all(
-        isinstance(n, str) and n.strip() and len(n) <= 40 and not CONTROL_RE.search(n) for n in names
+        isinstance(n, str) and n.strip() and len(n) <= 40 and not VALUE_CONTROL_RE.search(n) for n in names
     ):
         raise PinbanError("credits.names must be a list of names", loc.key("credits", "names", i), 'names = ["陈琛"]')
     return Credit(role, tuple(n.strip() for n in names))
