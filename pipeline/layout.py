@@ -414,6 +414,34 @@ def segments_for(rows: list[Row], style: Style, total_rows: int) -> list[Segment
     return segs
 
 
+def overlap(rows: list[Row], total_rows: int) -> bool:
+    try:
+        check_overlaps(rows, total_rows)
+    except PinbanError:
+        return True
+    return False
+
+
+def tune_head_space(plan: Plan, items: list[Item]) -> Plan:
+    """Fine copyfit: one grid line more (or less) of space above the last heads moves the end
+    of the report by whole lines, filling the last column's foot or pulling back a line or two."""
+    heads = [k for k, item in enumerate(items) if item.head]
+    best = plan
+    for delta in (1, -1):
+        for count in range(1, min(len(heads), 6) + 1):
+            tuned = list(items)
+            for k in heads[-count:]:
+                item = tuned[k]
+                if item.space + delta < 0:
+                    continue
+                tuned[k] = replace(item, height=item.height + delta, space=item.space + delta)
+            fl = flow(tuned, plan.segments)
+            sc = score(fl, plan.rows)
+            if sc < best.score - 1e-9:
+                best = Plan(plan.rows, plan.segments, fl, sc)
+    return best
+
+
 def check_overlaps(rows: list[Row], total_rows: int) -> None:
     placed = placements(rows, total_rows)
     for i, (r1, s1) in enumerate(placed):
@@ -462,7 +490,8 @@ def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, i
             capacity = sum(sg.rows for sg in segs)
             slack = capacity - needed
             if 0 <= slack <= 2 * style.columns or fallback is None or capacity > sum(sg.rows for sg in fallback.segments):
-                check_overlaps(rows, total_rows)
+                if overlap(rows, total_rows):
+                    continue
                 fl = flow(items, segs)
                 plan = Plan([Row(r.page, r.at_top, r.cells, r.natural, r.height, r.start, r.fixed, r.explicit)
                              for r in rows], segs, fl, score(fl, rows))
@@ -474,7 +503,9 @@ def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, i
                     best = plan
     best = best or fallback
     if best is None:
+        check_overlaps(rows, total_rows)
         raise PinbanError("the photos leave no room for the report", "layout", "drop photos or use a larger page")
+    best = tune_head_space(best, items)
     for r, b in zip(rows, best.rows):
         r.height = b.height
     return best
@@ -522,9 +553,7 @@ def body_options(style: Style) -> list[Style]:
         if size > style.max_body_size + 1e-9:
             break
         if size >= style.min_body_size:
-            out.append(replace(style, body_size=size, column_chars=chars,
-                               leading=round(style.leading * size / style.body_size, 3),
-                               gutter_chars=style.gutter / size))
+            out.append(style.with_body(size, chars))
     return out
 
 

@@ -49,7 +49,10 @@ def read_chars(pdf: Path | bytes) -> list[list[Char]]:
                 ox, oy = ctypes.c_double(), ctypes.c_double()
                 raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy)
                 l, b, r, t = textpage.get_charbox(i)
-                size = raw.FPDFText_GetFontSize(textpage.raw, i)
+                # the size as drawn: the font size scaled by the text's matrix (WeasyPrint draws in px)
+                matrix = raw.FS_MATRIX()
+                raw.FPDFText_GetMatrix(textpage.raw, i, matrix)
+                size = raw.FPDFText_GetFontSize(textpage.raw, i) * (matrix.c**2 + matrix.d**2) ** 0.5
                 n = raw.FPDFText_GetFontInfo(textpage.raw, i, buffer, len(buffer), None)
                 font = buffer.raw[: max(n - 1, 0)].decode("utf-8", "replace").split("+")[-1]
                 chars.append(Char(text, ox.value - left, top - oy.value, size,

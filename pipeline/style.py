@@ -85,11 +85,20 @@ class Style:
                 return f
         raise PinbanError(f"unknown face '{key}'", f"styles/{self.name}/{STYLE_FILE}", "define it under [faces]")
 
-    def with_body(self, size: float, leading: float) -> Style:
-        """The same style with another body size and leading (copyfit)."""
+    def with_body(self, size: float, chars: int) -> Style:
+        """The same grid set in another body size (copyfit): the column keeps its width and
+        holds `chars` characters; the leading, and the styles that follow the body, scale along."""
         from dataclasses import replace
 
-        return replace(self, body_size=size, leading=leading)
+        scale = size / self.body_size
+        leading = round(self.leading * scale, 3)
+        paras = tuple(
+            replace(p, size=size if p.size == self.body_size else p.size,
+                    leading=leading if p.leading == self.leading else p.leading)
+            for p in self.paras
+        )
+        return replace(self, body_size=size, leading=leading, column_chars=chars,
+                       gutter_chars=self.gutter / size, paras=paras)
 
 
 def load_style(styles_dir: Path, name: str) -> Style:

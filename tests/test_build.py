@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import Silent, build_pdf, prepare
 from pipeline.layout import split_for_fold
 from pipeline.model import INTRO
 from pipeline.readback import read_chars, text_by_frame
@@ -24,11 +23,8 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    display = build_pdf(str(SAMPLE), str(out), Silent())
-    job = prepare(str(SAMPLE), str(out))
-    return display, job, out
+def built(sample_build):
+    return sample_build
 
 
 def test_outputs_written(built):
