@@ -123,7 +123,7 @@ class Line:
 # --- cells ------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cell:
     text: str
     start: int
@@ -140,8 +140,8 @@ class _Cell:
     real: int = 0          # characters that count for 孤字
 
 
-def _check_chars(run: TextRun, face: Face, offset: int, where: str) -> None:
-    for i, ch in enumerate(run.text):
+def _check_chars(text: str, face: Face, offset: int, where: str) -> None:
+    for i, ch in enumerate(text):
         if ch == BREAKING_SPACE:
             continue
         if ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0:
@@ -187,6 +187,48 @@ def _tokens(text: str) -> list[tuple[int, int, int]]:
     return out
 
 
+_RUN_CACHE: dict[tuple, tuple[_Cell, ...]] = {}
+_PARA_CACHE: dict[tuple, "_Paragraph"] = {}
+_CACHE_LIMIT = 4096
+
+
+def _remember(cache: dict, key: tuple, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()     # crude, but composing is deterministic: a miss only costs time
+    cache[key] = value
+    return value
+
+
+def _run_cells(text: str, face: Face, size: float, offset: int, where: str) -> tuple[_Cell, ...]:
+    """The cells of one run (cached: copyfit composes the same runs again and again)."""
+    key = (text, face, size, offset)
+    cells = _RUN_CACHE.get(key)
+    if cells is not None:
+        return cells
+    _check_chars(text, face, offset, where)
+    out = []
+    fwid = ("fwid",) if "fwid" in face.features else ()
+    for a, b, kind in _tokens(text):
+        piece = text[a:b]
+        features = fwid if "—" in piece else ()    # a true 1-em dash, whatever the script run
+        width = face.advance(piece, size, features)
+        cell = _Cell(piece, offset + a, face, size, kind, width, features)
+        cell.trackable = kind not in _GLUED
+        cell.safe = kind == HAN or kind == MARK
+        cell.real = 1 if kind == HAN else sum(1 for c in piece if c not in PUNCT and not c.isspace())
+        if kind == MARK and width >= 0.9 * size:
+            cell.blank = "L" if piece in OPENING else "R"
+            if face.has_halt:
+                cell.halt_save = width - face.advance(piece, size, ("halt",))
+                cell.comp = cell.halt_save
+            else:
+                cell.comp = width / 2
+            if cell.comp <= _EPS:
+                cell.blank = ""
+        out.append(cell)
+    return _remember(_RUN_CACHE, key, tuple(out))
+
+
 def _make_cells(runs: Sequence[TextRun], faces: Mapping[str, Face], where: str) -> list[_Cell]:
     cells: list[_Cell] = []
     offset = 0
@@ -195,28 +237,7 @@ def _make_cells(runs: Sequence[TextRun], faces: Mapping[str, Face], where: str) 
         if face is None:
             raise PinbanError(f"face {run.face!r} is not one of the style's faces {sorted(faces)}",
                               where=where, hint="name a face defined in the house style")
-        _check_chars(run, face, offset, where)
-        em = run.size
-        for a, b, kind in _tokens(run.text):
-            text = run.text[a:b]
-            features: tuple[str, ...] = ()
-            if "—" in text and "fwid" in face.features:
-                features = ("fwid",)   # a true 1-em dash, whatever the script run
-            width = face.advance(text, em, features)
-            cell = _Cell(text, offset + a, face, em, kind, width, features)
-            cell.trackable = kind not in _GLUED
-            cell.safe = kind in (HAN, MARK)
-            cell.real = sum(1 for c in text if c not in PUNCT and not c.isspace())
-            if kind == MARK and width >= 0.9 * em:
-                cell.blank = "L" if text in OPENING else "R"
-                if face.has_halt:
-                    cell.halt_save = width - face.advance(text, em, ("halt",))
-                    cell.comp = cell.halt_save
-                else:
-                    cell.comp = width / 2
-                if cell.comp <= _EPS:
-                    cell.blank = ""
-            cells.append(cell)
+        cells += _run_cells(run.text, face, run.size, offset, where)
         offset += len(run.text)
     return cells
 
@@ -225,11 +246,11 @@ def _make_cells(runs: Sequence[TextRun], faces: Mapping[str, Face], where: str) 
 
 
 class _Paragraph:
-    """Cells plus prefix sums, so any candidate line is measured in O(1)."""
+    """Cells plus prefix sums, so any candidate line is measured in O(1). Independent of the
+    measure, so it is cached per paragraph."""
 
-    def __init__(self, cells: list[_Cell], measure: float, rules: ComposeRules) -> None:
+    def __init__(self, cells: list[_Cell], rules: ComposeRules) -> None:
         self.cells = cells
-        self.measure = measure
         self.rules = rules
         n = len(cells)
         self.n = n
@@ -392,9 +413,10 @@ class _Paragraph:
             w += self.indent
         return w, o, self.ps[e - 1] - self.ps[s]
 
-    def cost(self, s: int, e: int, last: bool, measured: tuple[float, float, int] | None = None) -> float:
+    def cost(self, measure: float, s: int, e: int, last: bool,
+             measured: tuple[float, float, int] | None = None) -> float:
         w, o, g = measured or self.measure_line(s, e, last)
-        d = self.measure - w
+        d = measure - w
         if d < -_EPS:
             need = -d
             if need > o + _EPS:
@@ -421,66 +443,99 @@ class _Paragraph:
 
     # total fit ------------------------------------------------------------------------------
 
-    def breaks(self) -> list[tuple[int, int]]:
+    def breaks(self, measure: float) -> list[tuple[int, int]]:
         """The lines [s, e) of the best total fit: first among lines within the bounds only;
         if the paragraph has no such way, again admitting loose, ragged or overfull lines."""
-        return self._total_fit(strict=True) or self._total_fit(strict=False) or []
+        return self._total_fit(measure, True) or self._total_fit(measure, False) or []
 
-    def _total_fit(self, strict: bool) -> list[tuple[int, int]] | None:
+    def _total_fit(self, width: float, strict: bool) -> list[tuple[int, int]] | None:
+        """Dynamic programming over the break candidates, in order of position. The cost of a
+        non-last line is computed inline (the same as `cost`): this loop is the composer's
+        hot path."""
         first, last = self.first, self.last
         if first >= last:
             return None
-        best: dict[int, tuple[float, int, int]] = {first: (0.0, -1, -1)}  # start: cost, prev s, prev e
-        final: tuple[float, int] | None = None
-        ends, nexts, end_q, pq = self.ends, self.nexts, self.end_q, self.pq
-        measure, cost_of, measure_line = self.measure + _EPS, self.cost, self.measure_line
-        limit = _INFEASIBLE if strict else math.inf
-        for s in sorted({first, *nexts}):
-            node = best.get(s)
-            if node is None:
+        inf = math.inf
+        total = [inf] * (self.n + 1)   # best cost of the paragraph up to a line start
+        prev_s = [-1] * (self.n + 1)
+        prev_e = [-1] * (self.n + 1)
+        total[first] = 0.0
+        final_cost, final_s = inf, -1
+        ends, nexts, end_q = self.ends, self.nexts, self.end_q
+        pw, pg, po, ps, pq = self.pw, self.pg, self.po, self.ps, self.pq
+        blank, mand, opt, status = self.blank, self.mand, self.opt, self.status
+        justify, max_gap, em, em2 = self.justify, self.max_gap, self.em, 2 * self.em
+        limit = _INFEASIBLE if strict else inf
+        n_ends = len(ends)
+        for s in [first, *nexts]:
+            base = total[s]
+            if base == inf:
                 continue
-            base = node[0]
-            cost = cost_of(s, last, True)
-            if cost < limit and (final is None or base + cost < final[0] - _EPS):
-                final = (base + cost, s)
+            # the rest as the last line, unless it is certainly overfull
+            if not strict or pw[last] - pw[s] - (po[last] - po[s]) - em2 <= width:
+                cost = self.cost(width, s, last, True)
+                if cost < limit and base + cost < final_cost - _EPS:
+                    final_cost, final_s = base + cost, s
+            avail = width - (self.indent if s == first else 0.0)
             k = bisect.bisect_right(ends, s)
-            if self.justify:
+            if justify:
                 # a line that cannot reach the measure fully widened is infeasible; in the
                 # relaxed pass the longest of them stays a candidate
-                avail = self.measure - (self.indent if s == first else 0.0)
                 k = max(k, bisect.bisect_left(end_q, pq[s] + avail - _EPS) - (0 if strict else 1))
+            pw_s, pg_s, po_s, ps_s, blank_s = pw[s], pg[s], po[s], ps[s], blank[s]
             tried = False
-            while k < len(ends):
+            while k < n_ends:
                 e = ends[k]
-                measured = measure_line(s, e, False)
-                if measured[0] - measured[1] > measure and (strict or tried):
-                    break
-                cost = cost_of(s, e, False, measured)
-                tried = True
                 k += 1
+                w = pw[e] - pw_s + pg[e - 1] - pg_s
+                o = po[e] - po_s
+                if blank_s:
+                    m, op = status(s, s, e, False)
+                    w += mand[s] - m
+                    o += op - opt[s]
+                if e - 1 != s and blank[e - 1]:
+                    m, op = status(e - 1, s, e, False)
+                    w += mand[e - 1] - m
+                    o += op - opt[e - 1]
+                d = avail - w
+                if d < -o - _EPS:
+                    if strict or tried:
+                        break
+                    cost = _OVERFULL * (1 - d)
+                elif d < -_EPS:
+                    cost = (_LINE_PENALTY + 10 * (d / o) ** 2) ** 2
+                elif not justify:
+                    cost = (_LINE_PENALTY + 100 * (d / em) ** 2) ** 2
+                elif d <= _EPS:
+                    cost = _LINE_PENALTY ** 2
+                else:
+                    g = ps[e - 1] - ps_s
+                    r = d / (g * max_gap) if g else inf
+                    cost = (_LINE_PENALTY + 100 * r ** 3) ** 2 if r <= 1 + _EPS else \
+                        _INFEASIBLE * (1 + (r if g else d))
+                tried = True
                 if cost >= limit:
                     continue
-                old = best.get(nexts[k - 1])
-                if old is None or base + cost < old[0] - _EPS:
-                    best[nexts[k - 1]] = (base + cost, s, e)
-        if final is None:
+                nxt = nexts[k - 1]
+                if base + cost < total[nxt] - _EPS:
+                    total[nxt], prev_s[nxt], prev_e[nxt] = base + cost, s, e
+        if final_s < 0:
             return None
-        lines = [(final[1], last)]
-        s = final[1]
+        lines = [(final_s, last)]
+        s = final_s
         while s != first:
-            _, p, pe = best[s]
-            lines.append((p, pe))
-            s = p
+            lines.append((prev_s[s], prev_e[s]))
+            s = prev_s[s]
         return lines[::-1]
 
 
 # --- realising a line -------------------------------------------------------------------------
 
 
-def _compromise(par: _Paragraph, s: int, e: int, last: bool) -> str:
+def _compromise(par: _Paragraph, measure: float, s: int, e: int, last: bool) -> str:
     """What rule a chosen line had to give up, "" if none."""
     w, o, g = par.measure_line(s, e, last)
-    d = par.measure - w
+    d = measure - w
     if d < -o - _EPS:
         return "overfull"
     if par.justify and not last and d > _EPS:
@@ -493,8 +548,8 @@ def _compromise(par: _Paragraph, s: int, e: int, last: bool) -> str:
     return ""
 
 
-def _realise(par: _Paragraph, s: int, e: int, last: bool) -> Line:
-    cells, measure = par.cells, par.measure
+def _realise(par: _Paragraph, measure: float, s: int, e: int, last: bool) -> Line:
+    cells = par.cells
     first = s == par.first
     w, o, g = par.measure_line(s, e, last)
     d = measure - w
@@ -504,16 +559,18 @@ def _realise(par: _Paragraph, s: int, e: int, last: bool) -> Line:
         ratio = min(1.0, -d / o)
     elif d > _EPS and par.justify and not last and g:
         widen = d / g
-    track = [0.0] * (e - s)
+    gap, stretch, blank = par.gap, par.stretch, par.blank
+    track = [gap[c] + widen if stretch[c] else gap[c] for c in range(s, e)]
+    track[-1] = 0.0
     feats: list[tuple[str, ...]] = [c.features for c in cells[s:e]]
     for c in range(s, e):
-        k = c - s
-        if c < e - 1:
-            track[k] += par.gap[c] + (widen if par.stretch[c] else 0.0)
+        if not blank[c]:
+            continue
         m, op = par.status(c, s, e, last)
         amount = m + op * ratio
         if amount <= _EPS:
             continue
+        k = c - s
         cell = cells[c]
         give_back = 0.0
         if cell.halt_save > 0:
@@ -538,48 +595,42 @@ def _realise(par: _Paragraph, s: int, e: int, last: bool) -> Line:
 
 
 def _spans(cells: list[_Cell], track: list[float], feats: list[tuple[str, ...]], x0: float) -> list[Span]:
+    """Consecutive cells with the same face, size, tracking and features as one span."""
     spans: list[Span] = []
     x = x0
-    group: list[int] = []
-
-    def flush() -> None:
-        nonlocal x
-        if not group:
-            return
-        c0 = cells[group[0]]
-        text = "".join(cells[k].text for k in group)
-        t = track[group[0]]
-        natural = sum(cells[k].width for k in group)
-        if any(feats[k] != cells[k].features for k in group):
-            natural = c0.face.advance(text, c0.size, feats[group[0]])
+    n = len(cells)
+    i = 0
+    while i < n:
+        c0 = cells[i]
+        t, f = track[i], feats[i]
+        safe = c0.safe
+        j = i + 1
+        while j < n:
+            c = cells[j]
+            if not (c.face is c0.face and c.size == c0.size and track[j] == t and feats[j] == f):
+                break
+            if not ((safe and c.safe) or _adds_up(cells, i, j, f)):
+                break
+            safe = safe and c.safe
+            j += 1
+        text = "".join([c.text for c in cells[i:j]])
+        if any(feats[k] is not cells[k].features for k in range(i, j)):
+            natural = c0.face.advance(text, c0.size, f)
+        else:
+            natural = sum([c.width for c in cells[i:j]])
         width = natural + len(text) * t
-        spans.append(Span(x, text, c0.face.key, c0.size, t, feats[group[0]], width))
+        spans.append(Span(x, text, c0.face.key, c0.size, t, f, width))
         x += width
-        group.clear()
-
-    safe = True
-    for k, cell in enumerate(cells):
-        if group:
-            g0 = cells[group[0]]
-            same = (cell.face is g0.face and cell.size == g0.size and track[k] == track[group[0]]
-                    and feats[k] == feats[group[0]])
-            if not same or not ((safe and cell.safe) or _adds_up(cells, group, k, feats)):
-                flush()
-                safe = True
-        group.append(k)
-        safe = safe and cell.safe
-    flush()
+        i = j
     return spans
 
 
-def _adds_up(cells: list[_Cell], group: list[int], k: int, feats: list[tuple[str, ...]]) -> bool:
-    """Whether shaping the group with cell k gives the sum of their widths (no kerning,
+def _adds_up(cells: list[_Cell], i: int, j: int, f: tuple[str, ...]) -> bool:
+    """Whether shaping cells i..j together gives the sum of their widths (no kerning,
     ligature or script run that would move things)."""
-    c0 = cells[group[0]]
-    text = "".join(cells[j].text for j in group) + cells[k].text
-    f = feats[group[0]]
-    whole = c0.face.advance(text, c0.size, f)
-    parts = sum(c0.face.advance(cells[j].text, c0.size, f) for j in group + [k])
+    c0 = cells[i]
+    whole = c0.face.advance("".join(c.text for c in cells[i:j + 1]), c0.size, f)
+    parts = sum(c0.face.advance(c.text, c0.size, f) for c in cells[i:j + 1])
     return abs(whole - parts) <= 1e-6
 
 
@@ -602,14 +653,27 @@ def compose_noted(runs: Sequence[TextRun], measure: float, faces: Mapping[str, F
     if rules.align not in ("justify", "start", "center"):
         raise PinbanError(f"unknown alignment {rules.align!r}", where=where,
                           hint="use justify, start or center")
-    cells = _make_cells([r for r in runs if r.text], faces, where)
-    if not cells:
+    par = _paragraph([r for r in runs if r.text], faces, rules, where)
+    if par is None:
         return (), ()
-    par = _Paragraph(cells, measure, rules)
-    breaks = par.breaks()
-    lines = tuple(_realise(par, s, e, i == len(breaks) - 1) for i, (s, e) in enumerate(breaks))
-    notes = ((i, _compromise(par, s, e, i == len(breaks) - 1)) for i, (s, e) in enumerate(breaks))
+    breaks = par.breaks(measure)
+    last = len(breaks) - 1
+    lines = tuple(_realise(par, measure, s, e, i == last) for i, (s, e) in enumerate(breaks))
+    notes = ((i, _compromise(par, measure, s, e, i == last)) for i, (s, e) in enumerate(breaks))
     return lines, tuple((i, kind) for i, kind in notes if kind)
+
+
+def _paragraph(runs: list[TextRun], faces: Mapping[str, Face], rules: ComposeRules,
+               where: str) -> _Paragraph | None:
+    """The measure-independent preparation of a paragraph (cached)."""
+    key = (tuple((r.text, faces.get(r.face), r.size) for r in runs), rules)
+    par = _PARA_CACHE.get(key)
+    if par is None:
+        cells = _make_cells(runs, faces, where)
+        if not cells:
+            return None
+        par = _remember(_PARA_CACHE, key, _Paragraph(cells, rules))
+    return par
 
 
 # --- an independent check of composed lines ------------------------------------------------------
