@@ -573,12 +573,32 @@ def attempt(edition: Edition, style: Style, faces: dict[str, Face]) -> Attempt:
         row.natural = row_natural(row, geos[row.page], style, faces, edition)
     intro_rows = 0
     if edition.intro is not None:
-        para = style.para(INTRO)
-        lines = compose_block(edition.intro, para, geos[0].span_width(rows[0].cells[0].span), faces)
-        intro_rows = math.ceil((len(lines) * para.leading + CELL_PAD) / style.leading)
-        rows[0].natural = max(rows[0].natural, intro_rows)
+        intro_rows = balance_intro(rows[0], edition, style, faces, geos[0])
     items = report_items(edition, style, faces)
     return Attempt(style, band, rows, copyfit(rows, items, style, band.rows, intro_rows))
+
+
+def balance_intro(row: Row, edition: Edition, style: Style, faces, geo: Geometry) -> int:
+    """Share page 02's first row between the intro and the lead photo so that the intro, set up
+    to a quarter larger than its style, is about as tall as the photo; returns the intro's rows."""
+    para = style.para(INTRO)
+    best = None
+    for span in range(3, style.columns - 2):
+        lines = compose_block(edition.intro, para, geo.span_width(span), faces, size=para.size * 1.25)
+        rows = math.ceil((len(lines) * para.leading * 1.25 + CELL_PAD) / style.leading)
+        photo = 0
+        if len(row.cells) > 1:
+            photo = cell_natural(Cell(row.cells[1].photo, span + 1, style.columns - span), geo, style, faces, edition)
+        if best is None or abs(rows - photo) < best[0]:
+            best = (abs(rows - photo), span, rows, photo)
+    _, span, _, photo = best
+    row.cells[0].span = span
+    if len(row.cells) > 1:
+        row.cells[1].column, row.cells[1].span = span + 1, style.columns - span
+    lines = compose_block(edition.intro, para, geo.span_width(span), faces)
+    minimum = math.ceil((len(lines) * para.leading + CELL_PAD) / style.leading)
+    row.natural = max(photo, minimum)
+    return minimum
 
 
 def lay_out(edition: Edition, style: Style, faces: dict[str, Face]) -> DisplayList:
@@ -808,8 +828,7 @@ def intro_frame(edition: Edition, style: Style, faces, x: float, y: float, width
     size, lines = fit_intro(intro, para, width, rows, style, faces)
     leading = para.leading * size / para.size
     face = faces[para.face]
-    used = len(lines) * leading
-    top = y + (rows * style.leading - CELL_PAD - used) / 2
+    top = y  # aligned with the top of the lead photo
     out = tuple(
         text_line(line, x, baseline_in_cell(style, top + k * leading, size, leading, face), intro.id, INTRO)
         for k, line in enumerate(lines)
