@@ -1,0 +1,433 @@
+"""pinban check: source preflight, text rules, layout checks and the PDF audit, piece by piece.
+
+The layout checks run on hand-built display lists and the audit on small PDFs made here, so
+each rule is pinned down independently of the layout engine; the sample edition guards against
+false positives (it is clean, so every warning on it would be one).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image, ImageCms
+
+from pipeline import check as C
+from pipeline.build import finding_json
+from pipeline.errors import PinbanError
+from pipeline.model import Finding
+from pipeline.sources import load_edition
+from pipeline.style import load_style
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
+STYLE = load_style(ROOT / "styles", "broadsheet")
+
+
+def unit(text: str, kind: str = "body", block_id: str = "b001") -> C.TextUnit:
+    return C.TextUnit(block_id, kind, text, "report.md:1", (C.Segment(0, len(text), "serif"),))
+
+
+def codes(findings: list[Finding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+class FakeFace:
+    def __init__(self, missing: str = "") -> None:
+        self.missing = missing
+
+    def has_char(self, ch: str) -> bool:
+        return ch not in self.missing
+
+
+def fake_faces(missing: str = "", **per_key: str) -> dict[str, FakeFace]:
+    return {f.key: FakeFace(per_key.get(f.key.replace("-", "_"), missing)) for f in STYLE.faces}
+
+
+def real_faces() -> dict:
+    fonts = pytest.importorskip("pipeline.fonts")
+    try:
+        return {f.key: fonts.load_face(f.key, f.family, f.weight) for f in STYLE.faces}
+    except PinbanError as exc:
+        pytest.skip(f"house faces not installed: {exc}")
+
+
+# --- the sample is clean ----------------------------------------------------------------------
+
+
+def test_sample_has_no_source_findings_beyond_photo_notes() -> None:
+    findings = C.check_sources(load_edition(SAMPLE), STYLE, real_faces())
+    assert [f for f in findings if f.severity != "info"] == []
+    assert codes(findings) == ["photo-colour"] * 15
+
+
+def test_seed_artefacts_are_found() -> None:
+    """The extraction's doubled caption and date spacing, as an editor would have pasted them."""
+    doubled = unit("区政协举办区政协举办““院士专家走进丰台院士专家走进丰台””暨暨““政协圆桌下午茶政协圆桌下午茶””活动活动", "caption")
+    found = C.doubled_phrases(doubled) + C.doubled_punct(doubled)
+    assert codes(found).count("doubled-phrase") == 3 and codes(found).count("doubled-punct") == 4
+    assert codes(C.spaces(unit("2025年 1月 7日", "header"))) == ["space-cjk-latin", "space-cjk-latin"]
+
+
+# --- text rules -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("区政协,开展调研", "body", [("punct-halfwidth", 3, 4)]),
+    ("调研完成.", "body", [("punct-halfwidth", 4, 5)]),
+    ("会议(扩大)召开", "body", [("punct-halfwidth", 2, 3), ("punct-halfwidth", 5, 6)]),
+    ("版本3.5发布，e.g. 例如", "body", []),
+    ("比分3:2，100%完成", "body", []),
+])
+def test_halfwidth_punct(text: str, kind: str, expected: list) -> None:
+    assert [(f.code, f.start, f.end) for f in C.halfwidth_punct(unit(text, kind))] == expected
+
+
+def test_straight_quotes() -> None:
+    assert codes(C.straight_quotes(unit('他说"好"。'))) == ["quote-straight"] * 2
+    assert C.straight_quotes(unit("It's fine")) == []
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("“开会", 1), ("开会”", 1), ("《方案》“第一议题”", 0), ("“做好‘土特产’文章”", 0), ("（一）", 0), ("“《方”案》", 2),
+])
+def test_unbalanced_marks(text: str, count: int) -> None:
+    assert len(C.unbalanced_marks(unit(text), None)) == count
+
+
+def test_quotation_over_several_paragraphs_is_not_unbalanced() -> None:
+    first, second = unit("“第一段引文。"), unit("“第二段引文。”", block_id="b002")
+    assert C.unbalanced_marks(first, second) == []
+    assert len(C.unbalanced_marks(first, unit("正文。"))) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "建设人人参与、人人共享花园城市", "这个问题要研究研究", "一步一步向前", "常常看看", "天天向上", "雪白雪白的墙",
+    "学纪、知纪、明纪、守纪", "“专”出特色、“专”出质量",
+])
+def test_legitimate_repeats_are_not_doubled_phrases(text: str) -> None:
+    assert C.doubled_phrases(unit(text)) == []
+
+
+def test_doubled_phrase_points_at_the_repeat() -> None:
+    text = "今年区政协举办区政协举办活动"
+    [f] = C.doubled_phrases(unit(text))
+    assert (f.code, f.severity, text[f.start : f.end]) == ("doubled-phrase", "warning", "区政协举办")
+    assert f.start == 7 and f.block_id == "b001" and "区政协举办" in f.message
+
+
+def test_doubled_punct_spares_legitimate_pairs() -> None:
+    assert C.doubled_punct(unit("真的吗？？好！！……——")) == []
+    assert codes(C.doubled_punct(unit("活动，，开展"))) == ["doubled-punct"]
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("重要活动 围绕", "body", ["space-cjk"]),
+    ("凝心聚力共奋进 履职尽责谱新篇", "title", []),
+    ("凝心聚力共奋进  履职尽责谱新篇", "title", ["space-cjk"]),
+    ("“建设花园城市 打造宜居生活”议政会", "caption", []),
+    ("举办“翰墨联京蒙 丹青绘同心”书画展", "body", []),
+    ("举办翰墨联京蒙 丹青绘同心书画展", "body", ["space-cjk"]),
+    ("组建 10个调研组", "body", ["space-cjk-latin"]),
+    ("使用 Noto Serif 字体", "body", ["space-cjk-latin", "space-cjk-latin"]),
+    ("发展， 推动", "body", ["space-cjk"]),
+    ("同心\u3000同德", "body", ["space-cjk"]),
+])
+def test_spaces(text: str, kind: str, expected: list[str]) -> None:
+    assert codes(C.spaces(unit(text, kind))) == expected
+
+
+def test_numbers() -> None:
+    [f] = C.fullwidth_alnum(unit("研讨１３次"))
+    assert (f.code, f.start, f.end) == ("number-fullwidth", 2, 4) and "13" in f.hint
+    mixed = [unit("2024年工作回顾"), unit("二〇二四年是关键一年", block_id="b002")]
+    [f] = C.mixed_year_styles(mixed)
+    assert (f.code, f.block_id, f.start, f.end) == ("number-mixed", "b002", 0, 5)
+    assert C.mixed_year_styles([unit("二〇二四年是关键一年")]) == []  # one style throughout is consistent
+    assert codes(C.mixed_dates([unit("2024年十二月5日")])) == ["number-mixed"]
+    assert C.mixed_dates([unit("2024年12月5日，十三届九次全会")]) == []
+
+
+def test_mixed_quote_styles_reports_the_minority() -> None:
+    found = C.mixed_quote_styles([unit("“甲”“乙”"), unit("「丙」", block_id="b002")])
+    assert [(f.block_id, f.start) for f in found] == [("b002", 0), ("b002", 2)]
+
+
+def test_invisible_and_markup() -> None:
+    assert codes(C.invisible_chars(unit("政协\u200b委员"))) == ["invisible-char"]
+    found = C.markup(unit("区政协<script>alert(1)</script></div>活动", "caption"))
+    assert codes(found) == ["markup-in-text"] * 3
+    assert C.markup(unit("1<2>3，a&b")) == []
+
+
+def test_text_findings_anchor_captions_and_headline(tmp_path: Path) -> None:
+    folder = tmp_path / "ed"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("p0[2-9].jpg", "p1*.jpg"))
+    toml = (folder / "edition.toml").read_text(encoding="utf-8")
+    toml = toml.replace("区政协医药卫生界工作站揭牌成立", "区政协医药卫生界,工作站揭牌成立").replace(
+        'title = "凝心聚力共奋进 履职尽责谱新篇"', 'title = "凝心聚力共奋进 履职尽责谱新篇新篇"')
+    (folder / "edition.toml").write_text(toml, encoding="utf-8")
+    found = {f.code: f for f in C.check_sources(load_edition(folder), STYLE, fake_faces())}
+    cap = found["punct-halfwidth"]
+    assert (cap.block_id, cap.start, cap.where) == ("photo.p03", 8, "edition.toml:45")
+    title = found["doubled-phrase"]
+    assert (title.block_id, title.start, title.end, title.where) == ("headline.title", 15, 17, "edition.toml:26")
+
+
+# --- glyphs -----------------------------------------------------------------------------------
+
+
+def test_glyph_coverage_uses_the_face_of_each_run(tmp_path: Path) -> None:
+    folder = tmp_path / "ed"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("*.jpg"))
+    (folder / "report.md").write_text("**以理论武装。**政协😀委员𠀀。😀\n", encoding="utf-8")
+    ed = load_edition(folder)
+    found = [f for f in C.check_sources(ed, STYLE, fake_faces("😀𠀀", serif_bold="武")) if f.code == "glyph-missing"]
+    got = [(f.block_id, f.start, f.severity) for f in found]
+    assert got == [("b001", 3, "error"), ("b001", 8, "error"), ("b001", 11, "error")]  # the second 😀: once per text
+    assert "U+1F600" in found[1].message and "Noto Serif CJK SC" in found[1].message
+    assert "U+20000" in found[2].message and found[0].where == "report.md:1"
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+
+def photo_edition(tmp_path: Path, data: bytes, name: str = "p01.jpg") -> list[Finding]:
+    folder = tmp_path / "ed"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("*.jpg"))
+    toml = (folder / "edition.toml").read_text(encoding="utf-8").replace("photos/p01.jpg", f"photos/{name}")
+    (folder / "edition.toml").write_text(toml, encoding="utf-8")
+    (folder / "photos" / name).write_bytes(data)
+    ed = load_edition(folder)
+    return [f for f in C.check_photos(ed, STYLE) if f.message.startswith("photo p01 ")]
+
+
+def image_bytes(im: Image.Image, fmt: str, **kw) -> bytes:
+    buffer = io.BytesIO()
+    im.save(buffer, fmt, **kw)
+    return buffer.getvalue()
+
+
+def test_photo_colour_and_icc_are_reported(tmp_path: Path) -> None:
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    [f] = photo_edition(tmp_path, image_bytes(Image.new("CMYK", (1800, 1200)), "JPEG", icc_profile=icc))
+    assert (f.severity, f.code) == ("info", "photo-colour")
+    assert "CMYK" in f.message and "ICC profile" in f.message and f.where == "edition.toml:29"
+
+
+def test_photo_alpha(tmp_path: Path) -> None:
+    found = photo_edition(tmp_path, image_bytes(Image.new("RGBA", (1800, 1200)), "PNG"), "p01.png")
+    assert ("warning", "photo-alpha") in [(f.severity, f.code) for f in found]
+
+
+@pytest.mark.parametrize(("data", "code"), [
+    (image_bytes(Image.new("RGB", (1, 1)), "JPEG"), "photo-tiny"),
+    (image_bytes(Image.effect_noise((1800, 1200), 60), "JPEG")[:40_000], "photo-corrupt"),
+    (b"GIF89a but not really", "photo-unreadable"),
+])
+def test_photo_errors(tmp_path: Path, data: bytes, code: str) -> None:
+    found = photo_edition(tmp_path, data)
+    assert ("error", code) in [(f.severity, f.code) for f in found], found
+
+
+def test_photo_sizes() -> None:
+    photo = load_edition(SAMPLE).photos[0]
+    assert codes(C.size_findings(photo, 12000, 9000, STYLE)) == ["photo-huge"]
+    assert C.size_findings(photo, 12000, 9000, STYLE)[0].severity == "warning"
+    assert C.size_findings(photo, 30000, 30000, STYLE)[0].severity == "error"
+    assert C.size_findings(photo, 1800, 1200, STYLE) == []
+    assert codes(C.size_findings(photo, 200, 150, STYLE)) == ["photo-tiny"]
+
+
+# --- layout checks on hand-built display lists ------------------------------------------------
+
+compose = pytest.importorskip("pipeline.compose")
+display = pytest.importorskip("pipeline.display")
+D = display
+
+
+def tline(text: str, block_id: str, start: int, kind: str = "body", first: bool = False, last: bool = False,
+          number: int = 1, baseline: float = 100.0) -> D.TextLine:
+    span = compose.Span(0.0, text, "serif", 9.0, 0.0, (), 9.0 * len(text))
+    return D.TextLine(50.0, baseline, 117.0, (span,), block_id, kind, start, start + len(text), first, last, number)
+
+
+def column(lines: list, column_no: int = 1, page: str = "02", height: float = 140.0) -> D.Frame:
+    return D.Frame(f"{page}-c{column_no}", page, "column", 50.0, 80.0, 117.0, height, 14.0, tuple(lines), column_no)
+
+
+def display_list(frames: list, pictures: tuple = (), overset: D.Overset | None = None) -> D.DisplayList:
+    page = D.Page("02", 0, 0.0, 1105.0, 1530.0, tuple(frames), pictures, ())
+    return D.DisplayList("test", "标题", (page,), 9.0, 14.0, 100.0, overset, 1)
+
+
+def test_orphan_char_widow_and_head_at_foot() -> None:
+    first = column([
+        tline("区政协把学习贯彻习近平总书", "b002", 0, first=True, number=1),
+        tline("记讲话精神作为重大政治任", "b002", 13, number=2),
+        tline("务。", "b002", 25, last=True, number=3),  # one character and a mark: 孤字
+        tline("（一）坚持党的领导", "b003", 0, kind="subsection", first=True, last=True, number=4),
+    ])
+    second = column([tline("后文。", "b004", 10, last=True, number=1)], column_no=2)
+    found = C.line_findings(display_list([first, second]))
+    assert [(f.code, f.where) for f in found] == [
+        ("orphan-char", "02版·第1栏·第3行"), ("head-at-foot", "02版·第1栏·第4行"), ("widow", "02版·第2栏·第1行")]
+    orphan = found[0]
+    assert (orphan.block_id, orphan.start, orphan.end, orphan.page) == ("b002", 25, 27, "02")
+    assert orphan.box is not None and orphan.box[2] == 117.0
+
+
+def test_head_ending_the_report_is_not_at_a_foot() -> None:
+    frame = column([tline("正文。", "b001", 0, first=True, last=True), tline("结束语", "b002", 0, kind="section")])
+    assert C.line_findings(display_list([frame])) == []
+
+
+def test_overset_and_underset() -> None:
+    over = display_list([column([tline("正文正文。", "b001", 0, first=True, last=True)])],
+                        overset=D.Overset(12, 150, ("b007", "b008"), ("2025年工作安排",)))
+    [f] = C.overset_findings(over)
+    assert (f.severity, f.code, f.block_id) == ("error", "overset", "b007") and "12 lines" in f.message
+    short = display_list([column([tline("正文。", "b001", 0, first=True, last=True, baseline=100.0)], height=140.0)])
+    [f] = C.underset_findings(short)
+    assert (f.code, f.where) == ("underset", "02版·第1栏")
+    full = display_list([column([tline("正文。", "b001", 0, first=True, last=True, baseline=212.0)], height=140.0)])
+    assert C.underset_findings(full) == []
+
+
+@pytest.mark.parametrize(("pixels", "expected"), [(1800, []), (800, []), (700, ["warning"]), (400, ["error"])])
+def test_photo_resolution(pixels: int, expected: list[str]) -> None:
+    # placed 4 inches wide, the whole 3:2 image shown: 1800 px → 450 ppi, 800 → 200, 700 → 175, 400 → 100
+    pic = D.Picture("p01", "02", 50.0, 50.0, 288.0, 192.0, "/x.jpg", (pixels, round(pixels / 1.5)),
+                    (0.0, 0.0, float(pixels), pixels / 1.5))
+    found = C.resolution_findings(display_list([], pictures=(pic,)))
+    assert [f.severity for f in found] == expected
+    if found:
+        assert found[0].code == "photo-resolution" and found[0].box == (50.0, 50.0, 288.0, 192.0)
+    assert C.resolution_findings(display_list([], pictures=(pic,)), skip={"p01"}) == []
+
+
+def test_coverage_finds_text_the_layout_lost() -> None:
+    ed = load_edition(SAMPLE)
+    block = ed.blocks[1]  # "# 2024年工作回顾"
+    placed = display_list([column([tline(block.text[:4], block.id, 0, kind="section", first=True, last=True)])])
+    lost = [f for f in C.coverage_findings(placed, ed) if f.block_id == block.id]
+    assert lost and lost[0].code == "text-lost" and "4 of" in lost[0].message
+
+
+# --- the PDF audit ----------------------------------------------------------------------------
+
+LINES = ["区政协把学习贯彻习近平", "总书记讲话精神作为重大", "政治任务。"]
+
+
+@pytest.fixture(scope="module")
+def small_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    weasyprint = pytest.importorskip("weasyprint")
+    html = ("<html lang='zh-CN'><body style='font-family:\"Noto Serif CJK SC\";font-size:9pt'>"
+            + "".join(f"<p>{t}</p>" for t in LINES) + "<p>&lt;script&gt;</p></body></html>")
+    path = tmp_path_factory.mktemp("pdf") / "spread.pdf"
+    weasyprint.HTML(string=html).write_pdf(path)
+    return path
+
+
+def frame_of(texts: list[str]) -> D.DisplayList:
+    lines, pos = [], 0
+    for i, t in enumerate(texts):
+        lines.append(tline(t, "b001", pos, first=i == 0, last=i == len(texts) - 1, number=i + 1))
+        pos += len(t)
+    return display_list([column(lines)])
+
+
+def test_fidelity_all_drawn_in_order(small_pdf: Path) -> None:
+    assert C.fidelity_findings(C.pdf_text(small_pdf), frame_of(LINES)) == []
+    assert "<script>" in "".join(C.pdf_text(small_pdf))
+
+
+def test_fidelity_missing_and_out_of_order(small_pdf: Path) -> None:
+    pages = C.pdf_text(small_pdf)
+    missing = C.fidelity_findings(pages, frame_of([LINES[0], "这一行没有画出来", LINES[2]]))
+    assert [(f.code, f.where) for f in missing] == [("pdf-missing-text", "02版·第1栏·第2行")]
+    swapped = C.fidelity_findings(pages, frame_of([LINES[1], LINES[0], LINES[2]]))
+    assert codes(swapped) == ["pdf-order"]
+
+
+def test_fonts_embedded_in_weasyprint_pdf(small_pdf: Path) -> None:
+    fonts = C.pdf_fonts(small_pdf)
+    assert fonts and all(embedded for _, embedded in fonts)
+    assert C.font_findings(fonts, STYLE) == []
+
+
+def test_font_not_embedded(tmp_path: Path) -> None:
+    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+    path = tmp_path / "base14.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica", 12)
+    c.drawString(72, 720, "Helvetica is never embedded")
+    c.save()
+    found = C.font_findings(C.pdf_fonts(path), STYLE)
+    assert [(f.severity, f.code) for f in found] == [("error", "font-not-embedded"), ("warning", "font-fallback")]
+
+
+def test_unreadable_pdf_is_a_finding(tmp_path: Path) -> None:
+    bad = tmp_path / "spread.pdf"
+    bad.write_bytes(b"%PDF-1.7 broken")
+    assert codes(C.audit_pdf(bad, frame_of(LINES), load_edition(SAMPLE), STYLE)) == ["pdf-unreadable"]
+
+
+# --- check_edition: failures become findings --------------------------------------------------
+
+
+@pytest.mark.parametrize(("exc", "code"), [
+    (PinbanError("the photos leave no room for the report", "layout", "drop photos"), "layout-failed"),
+    (AttributeError("'Row' object has no attribute 'x'"), "internal-error"),
+])
+def test_stage_failures_are_findings(monkeypatch: pytest.MonkeyPatch, exc: Exception, code: str) -> None:
+    def boom(job):
+        raise exc
+
+    monkeypatch.setattr(C, "_lay_out", boom)
+    job = SimpleNamespace(edition=load_edition(SAMPLE), style=STYLE, faces=fake_faces(), out=Path("."))
+    findings = C.check_edition(job, SimpleNamespace(step=lambda t: None, detail=lambda t: None))
+    assert findings[0].severity == "error" and findings[0].code == code
+    assert findings[-1].severity == "info"  # sorted by severity
+
+
+def test_check_edition_audits_what_it_renders(monkeypatch: pytest.MonkeyPatch, small_pdf: Path) -> None:
+    monkeypatch.setattr(C, "_lay_out", lambda job: frame_of(LINES))
+    monkeypatch.setattr(C, "_render", lambda d, job: [small_pdf.parent / "pages.pdf", small_pdf])
+    job = SimpleNamespace(edition=load_edition(SAMPLE), style=STYLE, faces=fake_faces(), out=small_pdf.parent)
+    found = C.check_edition(job, SimpleNamespace(step=lambda t: None, detail=lambda t: None))
+    assert "pdf-missing-text" not in codes(found) and "text-lost" in codes(found)
+
+
+# --- output for people and tools --------------------------------------------------------------
+
+
+def test_format_findings() -> None:
+    findings = [
+        Finding("warning", "space-cjk", "space in …", "report.md:3", "delete the space"),
+        Finding("error", "glyph-missing", "cannot draw 😀", "report.md:5"),
+        Finding("info", "photo-colour", "JPEG", "edition.toml:29"),
+        Finding("warning", "widow", "short line", "02版·第3栏·第1行", "cut a line"),
+    ]
+    text = C.format_findings(C.sort_findings(findings))
+    assert text.splitlines() == [
+        "Errors (1):",
+        "  report.md:5: cannot draw 😀",
+        "Warnings (2):",
+        "  report.md:3: space in … (delete the space)",
+        "  02版·第3栏·第1行: short line (cut a line)",
+        "Notes (1):",
+        "  edition.toml:29: JPEG",
+        "1 error, 2 warnings (1 note)",
+    ]
+    assert C.format_findings([]) == "0 errors, 0 warnings"
+
+
+def test_findings_serialise_for_json() -> None:
+    f = Finding("warning", "orphan-char", "孤字", "02版·第1栏·第3行", "", "b002", 26, 28, "02", (1.0, 2.0, 3.0, 4.0))
+    data = json.loads(json.dumps(finding_json(f), ensure_ascii=False))
+    assert data["block_id"] == "b002" and data["box"] == [1.0, 2.0, 3.0, 4.0] and "hint" not in data
