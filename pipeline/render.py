@@ -30,7 +30,7 @@ def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[st
 
     faces = faces or {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
     when = created or build_time(display)
-    pages = write_pdf(pages_html(display, style, faces, when), style, display)
+    pages = set_bleed_box(write_pdf(pages_html(display, style, faces, when), style, display), style)
     spread = impose_spread(pages, style, display)
     paths = [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
     write_atomic(paths[0], spread)
@@ -79,8 +79,11 @@ html,body{{margin:0;padding:0}}
 
 
 def pages_html(display: DisplayList, style: Style, faces: dict[str, Face], when: dt.datetime) -> str:
-    bleed = style.bleed
-    css = (f"@page{{size:{style.page_width:.3f}pt {style.page_height:.3f}pt;margin:0;bleed:{bleed:.3f}pt;marks:crop}}\n"
+    # WeasyPrint draws crop marks inside the bleed area, offset from the trim by about half of it:
+    # a wide "bleed" here is the slug that holds the marks clear of the real 3 mm bleed, whose
+    # box set_bleed_box then records.
+    slug = max(style.bleed * 4, 34.0)
+    css = (f"@page{{size:{style.page_width:.3f}pt {style.page_height:.3f}pt;margin:0;bleed:{slug:.3f}pt;marks:crop}}\n"
            ".page{page-break-after:always}.page:last-child{page-break-after:auto}")
     body = "".join(page_html(p, style, faces) for p in display.pages)
     return head(display, style, faces, when, css) + body + "</body></html>"
@@ -209,6 +212,26 @@ def write_pdf(document: str, style: Style, display: DisplayList) -> bytes:
     doc = weasyprint.HTML(string=document, url_fetcher=url_fetcher_for(roots), base_url=str(style.root))
     buffer = io.BytesIO()
     doc.write_pdf(buffer, pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
+    return buffer.getvalue()
+
+
+def set_bleed_box(pdf: bytes, style: Style) -> bytes:
+    """Record the house bleed (3 mm beyond the trim) as each page's BleedBox."""
+    import hashlib
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, RectangleObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    for page in writer.pages:
+        left, bottom, right, top = (float(v) for v in page.trimbox)
+        b = style.bleed
+        page.bleedbox = RectangleObject([left - b, bottom - b, right + b, top + b])
+    digest = hashlib.md5(pdf).digest()
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    buffer = io.BytesIO()
+    writer.write(buffer)
     return buffer.getvalue()
 
 
