@@ -11,7 +11,7 @@ from .display import DisplayList
 from .errors import PinbanError
 from .fonts import Face, load_face
 from .model import Edition, Finding
-from .project import edition_dir, output_dir, project_root
+from .project import edition_dir, output_dir, project_root, write_atomic
 from .sources import load_edition
 from .style import Style, load_style
 
@@ -156,6 +156,58 @@ def apply_proof(reviewed: Path, edition_arg: str | None, progress: Progress, dry
 
 
 def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> None:
-    display = build_pdf(edition_arg, out, progress)
-    build_docx(edition_arg, out, progress)
-    del display
+    """Every output from one layout: PDFs and preview, DOCX draft, proof, and the build report
+    (findings of the preflight, the layout and the PDF audit). Overset still fails the build,
+    after everything, the proof included, has been written."""
+    import time
+
+    from .check import audit_pdf, check_layout, check_sources, format_findings, sort_findings
+    from .docx import export_draft
+    from .proof import write_proof
+
+    clock = time.perf_counter()
+    timings: list[tuple[str, float]] = []
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings.append((stage, now - clock))
+        clock = now
+
+    job = prepare(edition_arg, out)
+    warn_notices(job.edition.notices, progress)
+    findings = check_sources(job.edition, job.style, job.faces)
+    lap("load and preflight")
+    display = lay_out(job, progress)
+    findings += check_layout(display, job.edition, job.style, already=findings)
+    lap("compose and layout")
+    pdfs = write_pdfs(job, display, progress)
+    findings += audit_pdf(pdfs[0], display, job.edition, job.style)
+    lap("render and audit")
+    progress.step("writing the DOCX draft")
+    for path in export_draft(job.edition, job.out, [f for f in findings if f.block_id], display.locations()):
+        progress.done(path)
+    lap("docx")
+    progress.step("drawing the proof")
+    progress.done(write_proof(job, display, pdfs, 1))
+    lap("proof")
+    report = job.out / "build-report.txt"
+    write_atomic(report, build_report(job, display, sort_findings(findings), timings, format_findings).encode("utf-8"))
+    progress.done(report)
+    error = overset_error(display)
+    if error:
+        raise error
+
+
+def build_report(job: Job, display: DisplayList, findings: list[Finding], timings, formatter) -> str:
+    lines = [
+        f"pinban build report: {job.edition.name}",
+        f"body {display.body_size:g} pt on {display.leading:g} pt leading, {display.passes} copyfit pass(es), "
+        f"{'overset ' + str(display.overset.lines) + ' lines' if display.overset else 'no overset'}",
+        "",
+        "time per stage:",
+        *(f"  {stage:<20} {seconds:6.2f} s" for stage, seconds in timings),
+        "",
+        formatter(findings),
+    ]
+    return "\n".join(lines) + "\n"
