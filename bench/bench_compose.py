@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import compose as composer  # noqa: E402
-from pipeline.compose import ComposeRules, TextRun, check_lines, compose  # noqa: E402
-from pipeline.fonts import load_face  # noqa: E402
+from pipeline import compose as composer
+from pipeline.compose import ComposeRules, TextRun, check_lines, compose
+from pipeline.fonts import load_face
 
 REPORT = ROOT / "sources" / "2025-01-07-fengtai-lianghui" / "report.md"
 SIZE, MEASURE = 9.0, 99.0

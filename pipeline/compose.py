@@ -188,7 +188,7 @@ def _tokens(text: str) -> list[tuple[int, int, int]]:
 
 
 _RUN_CACHE: dict[tuple, tuple[_Cell, ...]] = {}
-_PARA_CACHE: dict[tuple, "_Paragraph"] = {}
+_PARA_CACHE: dict[tuple, _Paragraph] = {}
 _CACHE_LIMIT = 4096
 
 
@@ -788,9 +788,9 @@ def check_lines(runs: Sequence[TextRun], lines: Sequence[Line], measure: float,
             found.append(("non-flush", f"{where}: ends at {x:.3f} of {measure:g} pt"))
         if x > measure + 0.01:
             found.append(("non-flush", f"{where}: overfull, ends at {x:.3f} pt"))
-        if line.first and rules.align != "center" and line.spans:
-            if abs(line.spans[0].x - rules.indent_em * em) > 0.01:
-                found.append(("indent", f"{where}: first line at {line.spans[0].x:.3f} pt"))
+        if line.first and rules.align != "center" and line.spans and \
+                abs(line.spans[0].x - rules.indent_em * em) > 0.01:
+            found.append(("indent", f"{where}: first line at {line.spans[0].x:.3f} pt"))
         gap, pairs = _line_gaps(line, faces, rules, measure)
         max_gap = max(max_gap, gap / em)
         for pair, width in pairs:

@@ -18,7 +18,7 @@ The composer measures text with the font file the renderer draws with, shaped th
 from __future__ import annotations
 
 import subprocess
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import uharfbuzz as hb
 
@@ -201,7 +201,7 @@ def _pick_index(path: str, index: int, family: str) -> int:
                       hint=f"reinstall {_package_for(family)}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(family: str, weight: int) -> tuple[str, int]:
     fc_weight = _FC_WEIGHTS.get(weight)
     if fc_weight is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -153,7 +154,7 @@ def test_dash_is_two_em_and_never_split_at_any_measure(faces) -> None:
     for ems in range(8, 16):
         # so many 2-em units leave some measures no line within the widening bound
         lines = lay(faces, text, ems, allow=("gap",))
-        for a, b in zip(lines, lines[1:]):
+        for a, b in itertools.pairwise(lines):
             assert not (body(a).endswith("—") and body(b).startswith("—"))
             assert not body(b).startswith("—")
 
@@ -162,7 +163,7 @@ def test_digits_and_latin_words_are_never_split(faces) -> None:
     text = "区政协共组织各类学习研讨活动2024次，举办委员周末学习日38次，CPPCC委员发表体会150余篇100%完成。"
     for ems in range(8, 16):
         lines = lay(faces, text, ems)
-        for a, b in zip(lines, lines[1:]):
+        for a, b in itertools.pairwise(lines):
             assert not (body(a)[-1].isascii() and body(a)[-1].isalnum()
                         and body(b)[0].isascii() and body(b)[0].isalnum())
         joined = "|".join(texts(lines))
@@ -371,7 +372,7 @@ def test_sample_paragraphs_pass_every_check(faces, ems: int) -> None:
     for text in paras:
         runs = [TextRun(text, "serif", 9)]
         lines = compose(runs, ems * 9, faces, ComposeRules())
-        found, widest = check_lines(runs, lines, ems * 9, faces)
+        found, _widest = check_lines(runs, lines, ems * 9, faces)
         assert found == [], (text[:20], found)
         full += sum(1 for l in lines if not l.last)
     assert full > 300
@@ -410,7 +411,7 @@ def _check_property(faces, text: str, ems: int, indent: float, face: str = "seri
     assert lines == compose(runs, measure, faces, rules, where="prop")
     # nothing lost, doubled or reordered: the lines are the text minus break spaces
     assert "".join(body(l) for l in lines).replace(" ", "") == text.replace(" ", "")
-    for a, b in zip(lines, lines[1:]):
+    for a, b in itertools.pairwise(lines):
         assert a.end <= b.start and text[a.end:b.start].strip(" ") == ""
     found, _ = check_lines(runs, lines, measure, faces, rules)
     declared = {kind for _, kind in notes}
