@@ -44,7 +44,7 @@ LINE_NUMBER_GAP = 1.2  # pt between a line number and its column
 CLEARANCE = 0.3  # pt kept free around a line number
 ASCENT, DESCENT = 0.88, 0.12  # em box of the CJK faces, for boxes around characters
 BOX_PAD = 1.0  # pt a finding box stands off what it marks
-TAG_SIZE = 6.0  # number tags on the finding boxes
+TAG_SIZE = 5.5  # number tags on the finding boxes
 STAMP_SIZE = 9.0
 
 Box = tuple[float, float, float, float]  # x, y, w, h in pt from the page's top-left
@@ -251,20 +251,20 @@ def text_spots(display: DisplayList, block_id: str, start: int, end: int,
     """Boxes around characters [start, end) of a block: one per line they fall on; a whole block
     (no offsets) gets one box per frame it stands in."""
     whole = start < 0
-    spots: list[Spot] = []
+    end = max(end, start + 1)  # an insertion point still marks the character there
+    boxes: dict[tuple[str, str, int], Box] = {}
     ref = ""
     for page, frame, line in lines_of(display, block_id):
         if whole:
-            spots.append(Spot(page.name, line_box(line, 0, len(line.text), faces)))
-        elif line.start < max(end, start + 1) and start < line.end:
-            a, b = max(start, line.start) - line.start, min(max(end, start + 1), line.end) - line.start
-            spots.append(Spot(page.name, line_box(line, a, b, faces)))
+            key, box = (page.name, frame.id, 0), line_box(line, 0, len(line.text), faces)
+            boxes[key] = union(boxes[key], box) if key in boxes else box
+        elif line.start < end and start < line.end:
+            a, b = max(start, line.start) - line.start, min(end, line.end) - line.start
+            boxes[(page.name, frame.id, line.start)] = line_box(line, a, b, faces)
         else:
             continue
         ref = ref or line_ref(page, frame, line)
-    if whole:
-        spots = merge_by_frame(spots, display)
-    return spots, ref
+    return [Spot(page, box) for (page, _, _), box in boxes.items()], ref
 
 
 def lines_of(display: DisplayList, block_id: str) -> Iterator[tuple[Page, Frame, TextLine]]:
@@ -323,26 +323,6 @@ def prefix_width(span: Any, k: int, faces: Mapping[str, HasAdvance]) -> float:
     # scale to the width the composer set, so positions agree with the drawn line exactly
     scale = (span.width - len(span.text) * span.tracking) / glyphs if glyphs else 1.0
     return face.advance(span.text[:k], span.size, span.features) * scale + k * span.tracking
-
-
-def merge_by_frame(spots: list[Spot], display: DisplayList) -> list[Spot]:
-    """Whole-block boxes: the lines of one frame become one box (their union)."""
-    merged: dict[tuple[str, int], Box] = {}
-    for spot in spots:
-        key = (spot.page, frame_index(display, spot))
-        merged[key] = union(merged[key], spot.box) if key in merged else spot.box
-    return [Spot(page, box) for (page, _), box in merged.items()]
-
-
-def frame_index(display: DisplayList, spot: Spot) -> int:
-    for page in display.pages:
-        if page.name != spot.page:
-            continue
-        x, y, w, h = spot.box
-        for i, frame in enumerate(page.frames):
-            if frame.x - 20 <= x + w / 2 <= frame.x + frame.width + 20 and frame.y - 20 <= y + h / 2 <= frame.y + frame.height + 20:
-                return i
-    return -1
 
 
 def union(a: Box, b: Box) -> Box:
@@ -471,7 +451,8 @@ def draw_box(canvas: Any, page: Page, mark: Mark, box: Box, tags: list[Box], fon
         return
     label = str(mark.number)
     tw, th = stringWidth(label, font, TAG_SIZE) + 2.4, TAG_SIZE + 1.6
-    tag = free_tag((x - tw, y - th, tw, th), tags)  # above-left of the box, off what it marks
+    # on the box's top-left corner, in the space between two lines rather than on characters
+    tag = free_tag((x - 1.0, y - th + 1.5, tw, th), tags)
     tags.append(tag)
     canvas.saveState()
     canvas.setFillColorRGB(*colour)
