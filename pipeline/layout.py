@@ -77,7 +77,8 @@ class Bands:
 
 def bands(style: Style, edition: Edition, faces: dict[str, Face]) -> Bands:
     header_top = style.margin_top
-    header_rule = header_top + HEADER_LINES * style.leading
+    # the 报眉 band holds the page number (its largest type) in whole grid lines
+    header_rule = header_top + max(HEADER_LINES, math.ceil((style.header_number_size + 6) / style.leading)) * style.leading
     hl = edition.headline
     height = 0.0
     for kind, text in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)):
@@ -143,7 +144,7 @@ def report_items(edition: Edition, style: Style, faces) -> list[Item]:
             para = style.para(block.kind)
             lines = compose_block(block, para, measure, faces)
             text_lines = math.ceil(len(lines) * para.leading / style.leading - 1e-6)
-            space = max(para.lines - text_lines, 0)
+            space = max(para.lines - text_lines, 1)  # a head always has a line of air above it
             items.append(Item(block, lines, text_lines + space, True, space))
         elif block.kind == BODY:
             para = style.para("body")
@@ -427,10 +428,11 @@ def tune_head_space(plan: Plan, items: list[Item]) -> Plan:
     of the report by whole lines, filling the last column's foot or pulling back a line or two."""
     heads = [k for k, item in enumerate(items) if item.head]
     best = plan
+    choices = [heads[-count:] for count in range(1, len(heads) + 1)] + [heads[:count] for count in range(1, len(heads))]
     for delta in (1, -1):
-        for count in range(1, min(len(heads), 6) + 1):
+        for chosen in choices:
             tuned = list(items)
-            for k in heads[-count:]:
+            for k in chosen:
                 item = tuned[k]
                 if item.space + delta < 0:
                     continue
