@@ -178,19 +178,48 @@ MIN_PPI = 150.0
 GOOD_PPI = 200.0
 
 
+@dataclass(frozen=True)
+class ImageKind:
+    """What a photo file is, for the colour note: format, pixel mode, ICC profile."""
+
+    format: str
+    mode: str
+    icc: str
+
+    def __str__(self) -> str:
+        return f"{self.format}, {self.mode}, {self.icc}"
+
+
 def check_photos(edition: Edition, style: Style) -> list[Finding]:
     findings: list[Finding] = []
+    kinds: dict[ImageKind, list[tuple[Photo, tuple[int, int]]]] = {}
     for photo in edition.photos:
-        if photo.path is not None:  # a missing file is already a loader notice
-            findings += inspect_photo(photo, style)
-    return findings
+        if photo.path is None:  # a missing file is already a loader notice
+            continue
+        found, kind, size = inspect_photo(photo, style)
+        findings += found
+        if kind is not None:
+            kinds.setdefault(kind, []).append((photo, size))
+    return findings + [colour_note(kind, photos) for kind, photos in kinds.items()]
+
+
+def colour_note(kind: ImageKind, photos: list[tuple[Photo, tuple[int, int]]]) -> Finding:
+    """One note per kind of file (JPEG, RGB, no ICC profile …), not one per photo."""
+    if len(photos) == 1:
+        photo, (w, h) = photos[0]
+        return photo_finding(photo, "info", "photo-colour", f"{w}×{h} px, {kind}")
+    ids = ", ".join(photo.id for photo, _ in photos)
+    return Finding("info", "photo-colour", f"photos {ids}: {kind}", str(photos[0][0].source))
 
 
 def photo_finding(photo: Photo, severity: str, code: str, message: str, hint: str = "") -> Finding:
-    return Finding(severity, code, f"photo {photo.id} ({photo.rel}): {message}", str(photo.source), hint)
+    # Anchored to the photo (photo.<id>, no offsets) so the proof boxes it and the DOCX comments
+    # on its caption; the colour notes on every photo stay unanchored, they ask nothing of anyone.
+    anchor = f"photo.{photo.id}" if severity != "info" else ""
+    return Finding(severity, code, f"photo {photo.id} ({photo.rel}): {message}", str(photo.source), hint, anchor)
 
 
-def inspect_photo(photo: Photo, style: Style) -> list[Finding]:
+def inspect_photo(photo: Photo, style: Style) -> tuple[list[Finding], ImageKind | None, tuple[int, int]]:
     from PIL import Image
 
     assert photo.path is not None
@@ -198,23 +227,23 @@ def inspect_photo(photo: Photo, style: Style) -> list[Finding]:
         warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning: we report size ourselves
         try:
             with Image.open(photo.path) as im:
-                return describe_image(photo, im, style)
+                size = im.size  # before decoding: a JPEG is decoded at reduced size
+                kind = ImageKind(im.format or "image", im.mode, icc_name(im))
+                return image_findings(photo, im, size, style), kind, size
         except Image.DecompressionBombError:
             return [photo_finding(photo, "error", "photo-huge", "refused: too many pixels to decode safely",
-                                  "scale it down to at most 6000 px on the long side")]
+                                  "scale it down to at most 6000 px on the long side")], None, (0, 0)
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
             return [photo_finding(photo, "error", "photo-unreadable", f"not an image pinban can read ({exc})",
-                                  "save it again as JPEG or PNG")]
+                                  "save it again as JPEG or PNG")], None, (0, 0)
 
 
-def describe_image(photo: Photo, im: Any, style: Style) -> list[Finding]:
-    w, h = im.size
-    findings = [photo_finding(photo, "info", "photo-colour", f"{im.format} {w}×{h} px, {im.mode}, {icc_name(im)}")]
+def image_findings(photo: Photo, im: Any, size: tuple[int, int], style: Style) -> list[Finding]:
+    findings = size_findings(photo, *size, style)
     decoded = decode_error(im)
     if decoded:
         findings.append(photo_finding(photo, "error", "photo-corrupt", f"the file is damaged ({decoded})",
                                       "export the photo again from the original"))
-    findings += size_findings(photo, w, h, style)
     if has_alpha(im):
         findings.append(photo_finding(photo, "warning", "photo-alpha", "has an alpha channel (transparency)",
                                       "print has no transparency: flatten it onto white and save as JPEG"))
@@ -578,7 +607,7 @@ def check_edition(job: Any, progress: Progress) -> list[Finding]:
     findings = check_sources(job.edition, job.style, job.faces)
     progress.step("laying out")
     display, failed = guarded("layout", lambda: _lay_out(job))
-    findings += failed
+    findings += [explained(f, findings) for f in failed]
     if display is None:
         return sort_findings(findings)
     findings += check_layout(display, job.edition, job.style, already=findings)
@@ -614,6 +643,17 @@ def guarded(stage: str, run: Any) -> tuple[Any, list[Finding]]:
                               "this is a pinban bug: please report it with the edition folder")]
 
 
+def explained(failure: Finding, found: list[Finding]) -> Finding:
+    """A layout that stops on a character already reported as glyph-missing adds nothing but
+    the news that layout and PDF checks were skipped: say that, as a note."""
+    points = {m.group() for f in found if f.code == "glyph-missing" for m in re.finditer(r"U\+[0-9A-F]{4,6}", f.message)}
+    named = set(re.findall(r"U\+[0-9A-F]{4,6}", failure.message))
+    if failure.code != "layout-failed" or not named or not named <= points:
+        return failure
+    return Finding("info", "layout-skipped", "layout and PDF checks skipped: the composer stops at the missing "
+                   f"character{'s' if len(named) > 1 else ''} reported above", failure.where, "fix the glyph-missing errors")
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 3)
 
@@ -636,8 +676,7 @@ def check_layout(display: DisplayList, edition: Edition, style: Style, already: 
 
 
 def photo_id_of(f: Finding) -> str:
-    m = re.match(r"photo (\S+) ", f.message)
-    return m.group(1) if m else ""
+    return f.block_id.removeprefix("photo.") if f.block_id.startswith("photo.") else ""
 
 
 def overset_findings(display: DisplayList) -> list[Finding]:
@@ -755,7 +794,7 @@ def resolution_findings(display: DisplayList, skip: set[str] = frozenset()) -> l
                 severity, "photo-resolution",
                 f"photo {pic.photo_id}: {ppi:.0f} ppi at its placed size ({pic.width / 72 * 25.4:.0f}×{pic.height / 72 * 25.4:.0f} mm)",
                 f"{page.name}版·图{pic.photo_id}", f"print needs {GOOD_PPI:.0f} ppi: use a larger original or place it smaller",
-                page=page.name, box=(pic.x, pic.y, pic.width, pic.height),
+                block_id=f"photo.{pic.photo_id}", page=page.name, box=(pic.x, pic.y, pic.width, pic.height),
             ))
     return out
 

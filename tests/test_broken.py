@@ -128,6 +128,7 @@ def check_findings(case: dict, r: Result) -> None:
     findings = json.loads(r.out)
     got = {f"{f['severity']}:{f['code']}" for f in findings}
     assert set(case["findings"]) <= got, got
+    assert not set(case.get("absent", ())) & got, got
     assert "error:internal-error" not in got, findings
     for f in findings:  # every finding says where it is
         assert f.get("where") and f.get("message"), f

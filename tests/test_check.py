@@ -62,7 +62,8 @@ def real_faces() -> dict:
 def test_sample_has_no_source_findings_beyond_photo_notes() -> None:
     findings = C.check_sources(load_edition(SAMPLE), STYLE, real_faces())
     assert [f for f in findings if f.severity != "info"] == []
-    assert codes(findings) == ["photo-colour"] * 15
+    [note] = findings
+    assert note.code == "photo-colour" and note.message.startswith("photos p01, p02, ") and "no ICC profile" in note.message
 
 
 def test_seed_artefacts_are_found() -> None:
@@ -231,7 +232,7 @@ def test_photo_alpha(tmp_path: Path) -> None:
 ])
 def test_photo_errors(tmp_path: Path, data: bytes, code: str) -> None:
     found = photo_edition(tmp_path, data)
-    assert ("error", code) in [(f.severity, f.code) for f in found], found
+    assert ("error", code, "photo.p01") in [(f.severity, f.code, f.block_id) for f in found], found
 
 
 def test_photo_sizes() -> None:
@@ -378,6 +379,16 @@ def test_unreadable_pdf_is_a_finding(tmp_path: Path) -> None:
 
 
 # --- check_edition: failures become findings --------------------------------------------------
+
+
+def test_layout_stopping_at_a_reported_glyph_is_a_note() -> None:
+    glyph = Finding("error", "glyph-missing", "Noto Serif CJK SC cannot draw 👍 (U+1F44D) in …", "report.md:5")
+    stop = Finding("error", "layout-failed", "character “👍” (U+1F44D) at offset 214 is not in Noto Serif CJK SC",
+                   "report.md:5")
+    assert C.explained(stop, [glyph]).code == "layout-skipped"
+    assert C.explained(stop, [glyph]).severity == "info"
+    other = Finding("error", "layout-failed", "character “𠀀” (U+20000) is not in the face", "report.md:9")
+    assert C.explained(other, [glyph]) is other
 
 
 @pytest.mark.parametrize(("exc", "code"), [
