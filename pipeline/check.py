@@ -856,7 +856,7 @@ def audit_pdf(pdf: Path, display: DisplayList, edition: Edition, style: Style) -
     except Exception as exc:  # noqa: BLE001 — an unreadable PDF is itself the finding
         return [Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}", pdf.name,
                         "this is a pinban bug: please report it")]
-    return fidelity_findings(pages, display) + font_findings(fonts, style)
+    return fidelity_findings(pages, display) + reading_order_findings(pages, display, edition) + font_findings(fonts, style)
 
 
 def pdf_text(pdf: Path) -> list[str]:
@@ -901,6 +901,42 @@ def fidelity_findings(pages: list[str], display: DisplayList) -> list[Finding]:
                 if anywhere >= 0:
                     pos = anywhere + len(want)
     return out
+
+
+def reading_order_findings(pages: list[str], display: DisplayList, edition: Edition) -> list[Finding]:
+    """End to end, without the display list: the report's characters (intro, heads, paragraphs)
+    appear in the PDF text in source order, and each caption and headline part somewhere.
+
+    A subsequence test, so whatever else the page holds between them (captions between columns,
+    line numbers) does no harm; text counted as overset is left out, it is reported already."""
+    text = squash("".join(pages))
+    overset = set(display.overset.blocks) if display.overset else set()
+    out: list[Finding] = []
+    pos = 0
+    for block in edition.blocks:
+        if block.id in overset:
+            continue
+        end = subsequence_end(text, squash(block.text), pos)
+        if end < 0:
+            out.append(Finding("error", "pdf-reading-order", f"the text of “{block.text[:16]}…” is not in the PDF in "
+                               "reading order", str(block.source), "this is a pinban bug: please report it", block.id))
+            continue
+        pos = end
+    for block_id, part in source_texts(edition).items():
+        if not block_id.startswith("b") and block_id not in overset and subsequence_end(text, squash(part), 0) < 0:
+            out.append(Finding("error", "pdf-missing-text", f"“{part[:16]}…” is not in the PDF", "edition.toml",
+                               "this is a pinban bug: please report it", block_id))
+    return out
+
+
+def subsequence_end(text: str, want: str, pos: int) -> int:
+    """Where `want` ends when its characters are found in order in `text` from `pos`; -1 if not."""
+    for ch in want:
+        pos = text.find(ch, pos)
+        if pos < 0:
+            return -1
+        pos += 1
+    return pos
 
 
 def pdf_fonts(pdf: Path) -> list[tuple[str, bool]]:

@@ -355,6 +355,17 @@ def test_fidelity_missing_and_out_of_order(small_pdf: Path) -> None:
     assert codes(swapped) == ["pdf-order"]
 
 
+def test_reading_order_of_the_whole_report() -> None:
+    ed = load_edition(SAMPLE)
+    drawn = "\n".join(C.source_texts(ed).values())  # everything, in source order, with line ends
+    empty = display_list([])
+    assert C.reading_order_findings([drawn], empty, ed) == []
+    damaged = drawn.replace("区政协及其常委会", "区政协及其常委")  # b003 loses a character
+    assert [(f.code, f.block_id) for f in C.reading_order_findings([damaged], empty, ed)] == [("pdf-reading-order", "b003")]
+    no_caption = drawn.replace(ed.photos[4].caption, "")
+    assert [(f.code, f.block_id) for f in C.reading_order_findings([no_caption], empty, ed)] == [("pdf-missing-text", "photo.p05")]
+
+
 def test_fonts_embedded_in_weasyprint_pdf(small_pdf: Path) -> None:
     fonts = C.pdf_fonts(small_pdf)
     assert fonts and all(embedded for _, embedded in fonts)
@@ -411,7 +422,8 @@ def test_check_edition_audits_what_it_renders(monkeypatch: pytest.MonkeyPatch, s
     monkeypatch.setattr(C, "_render", lambda d, job: [small_pdf.parent / "pages.pdf", small_pdf])
     job = SimpleNamespace(edition=load_edition(SAMPLE), style=STYLE, faces=fake_faces(), out=small_pdf.parent)
     found = C.check_edition(job, SimpleNamespace(step=lambda t: None, detail=lambda t: None))
-    assert "pdf-missing-text" not in codes(found) and "text-lost" in codes(found)
+    assert not [f for f in found if f.code.startswith("pdf-") and f.page]  # every drawn line is in the PDF …
+    assert "text-lost" in codes(found) and "pdf-reading-order" in codes(found)  # … but not the sample's text
 
 
 # --- output for people and tools --------------------------------------------------------------
