@@ -1,0 +1,406 @@
+"""pinban benchmarks (figures to read, never timed tests): `make bench`.
+
+Prints the machine, then medians (min–max) over N runs of each stage on the sample edition —
+load, compose, layout with its copyfit passes, render broken down (HTML, WeasyPrint layout,
+WeasyPrint write_pdf, imposition, PNG preview, file writes), DOCX, proof — and `pinban build` as a
+fresh process with its peak memory; then scaling over ×1/×2/×4 text and parallel batches, and the
+Typst peer on the same text. In-process stages are timed after one warm-up build.
+
+    python bench/run.py [--runs N | --quick] [--profile] [--no-scale] [--no-peer] [EDITION]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes.util
+import io
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import peer_typst
+import scale
+from scale import Times, measure, median
+
+from pipeline import render
+from pipeline.build import Job, findings_for_docx, prepare
+from pipeline.errors import PinbanError
+from pipeline.layout import lay_out
+from pipeline.project import edition_dir
+
+TARGET_BUILD_S = 3.0
+TARGET_COMPOSE_MS = 50.0
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def memory_gib() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        return float("nan")
+
+
+def version_of(module: str) -> str:
+    try:
+        return __import__(module).__version__
+    except (ImportError, AttributeError):
+        return "not installed"
+
+
+def load_average() -> str:
+    """Other work on the machine slows every wall-clock figure: say how busy it was."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
+def machine() -> str:
+    subset = "yes" if ctypes.util.find_library("harfbuzz-subset") else "NO (write_pdf subsets with fontTools: slow)"
+    return (f"machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gib():.1f} GiB, "
+            f"{platform.system()} {platform.release()}; {load_average()}\n"
+            f"software: Python {platform.python_version()}, WeasyPrint {version_of('weasyprint')}, "
+            f"pypdf {version_of('pypdf')}, typst-py {version_of('typst')}, libharfbuzz-subset: {subset}")
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    rows: list[tuple[str, Times, str]] = field(default_factory=list)
+
+    def add(self, name: str, times: Times, note: str = "") -> None:
+        self.rows.append((name, times, note))
+
+    def render(self, title: str) -> str:
+        out = [title, f"{'stage':38s} {'median':>8s} {'min':>8s} {'max':>8s} {'cpu':>8s}  notes"]
+        for name, t, note in self.rows:
+            if t.wall:
+                cpu = fmt(median(t.cpu)) if t.cpu else ""
+                out.append(f"{name:38s} {fmt(median(t.wall)):>8s} {fmt(min(t.wall)):>8s} {fmt(max(t.wall)):>8s} "
+                           f"{cpu:>8s}  {note}".rstrip())
+            else:
+                out.append(f"{name:38s} {'—':>8s} {'':8s} {'':8s} {'':8s}  {note}")
+        return "\n".join(out)
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+# --- render broken down by wrapping the functions it calls ---------------------------------------
+
+
+class Clock:
+    """Accumulates the time spent in wrapped functions, per label, over one call of the whole."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = defaultdict(float)
+
+    def wrap(self, label: str, fn: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.spent[label] += time.perf_counter() - t0
+
+        return timed
+
+
+RENDER_PARTS = (
+    ("HTML generation (pages_html)", render, "pages_html"),
+    ("WeasyPrint layout (HTML.render)", None, "weasyprint.HTML.render"),
+    ("WeasyPrint write_pdf (Document)", None, "weasyprint.document.Document.write_pdf"),
+    ("impose spread (pypdf)", render, "impose_spread"),
+    ("preview PNG (pypdfium2)", render, "preview_png"),
+    ("write files (write_atomic)", render, "write_atomic"),
+)
+
+
+def owner_of(module, dotted: str) -> tuple[object, str]:
+    if module is not None:
+        return module, dotted
+    import weasyprint
+    import weasyprint.document
+
+    owner_path, attr = dotted.rsplit(".", 1)
+    owner: object = {"weasyprint.HTML": weasyprint.HTML,
+                     "weasyprint.document.Document": weasyprint.document.Document}[owner_path]
+    return owner, attr
+
+
+@contextlib.contextmanager
+def clocked_render(clock: Clock) -> Iterator[None]:
+    saved = []
+    for label, module, name in RENDER_PARTS:
+        owner, attr = owner_of(module, name)
+        original = getattr(owner, attr)
+        saved.append((owner, attr, original))
+        setattr(owner, attr, clock.wrap(label, original))
+    try:
+        yield
+    finally:
+        for owner, attr, original in reversed(saved):
+            setattr(owner, attr, original)
+
+
+def render_breakdown(job: Job, display, runs: int) -> tuple[Times, dict[str, Times]]:
+    total, parts = Times(), defaultdict(Times)
+    for _ in range(runs):
+        clock = Clock()
+        with clocked_render(clock):
+            once = measure(lambda: render.render_outputs(display, job.style, job.out, job.faces), 1)
+        total.wall += once.wall
+        total.cpu += once.cpu
+        for label, _, _ in RENDER_PARTS:
+            parts[label].wall.append(clock.spent.get(label, 0.0))
+    return total, parts
+
+
+# --- the stages -------------------------------------------------------------------------------
+
+
+def optional(module: str, attr: str):
+    """A function of a pipeline module that may not be written yet; None and the reason if not."""
+    try:
+        return getattr(__import__(f"pipeline.{module}", fromlist=[attr]), attr), ""
+    except ImportError as exc:
+        return None, f"pipeline/{module}.py not importable ({exc})"
+    except AttributeError:
+        return None, f"pipeline/{module}.py has no {attr}"
+
+
+def warm_up(edition_arg: str, out: str) -> Job:
+    job = prepare(edition_arg, out)
+    display = lay_out(job.edition, job.style, job.faces)
+    render.render_outputs(display, job.style, job.out, job.faces)
+    return job
+
+
+def stage_table(edition_arg: str, runs: int, work: Path) -> tuple[Table, dict]:
+    out = str(work / "stages")
+    job = warm_up(edition_arg, out)
+    table, facts = Table(), {}
+    table.add("load (edition, style, faces)", measure(lambda: prepare(edition_arg, out), runs),
+              f"{len(job.edition.blocks)} blocks, {len(job.edition.photos)} photos")
+    inputs = scale.compose_inputs(job.edition, job.style)
+    lines = scale.compose_all(inputs, job.faces)
+    compose_times = measure(lambda: scale.compose_all(inputs, job.faces), runs)
+    facts["compose"] = median(compose_times.wall)
+    table.add("compose (all report text, once)", compose_times,
+              f"{len(inputs)} paragraphs, {scale.text_chars(job.edition):,} chars, {lines} lines")
+    displays: list = []
+    layout_times = measure(lambda: displays.append(lay_out(job.edition, job.style, job.faces)), runs)
+    display = displays[-1]
+    facts["layout"] = median(layout_times.wall)
+    table.add("layout incl. copyfit (composes too)", layout_times, layout_note(display))
+    totals, parts = render_breakdown(job, display, runs)
+    facts["render"] = median(totals.wall)
+    facts["pages_pdf"] = sum(median(parts[label].wall) for label, _, _ in RENDER_PARTS[:3])
+    table.add("render (render_outputs)", totals, "pages.pdf, spread.pdf, spread.png")
+    for label, times in parts.items():
+        table.add(f"  {label}", times)
+    add_docx_rows(table, job, display, runs)
+    add_proof_row(table, job, display, runs)
+    return table, facts
+
+
+def layout_note(display) -> str:
+    over = f"OVERSET {display.overset.lines} lines" if display.overset else "no overset"
+    return f"{display.passes} copyfit passes, body {display.body_size:g} pt, {over}"
+
+
+def add_docx_rows(table: Table, job: Job, display, runs: int) -> None:
+    export_draft, why = optional("docx", "export_draft")
+    if export_draft is None:
+        table.add("DOCX (export_draft)", Times(), f"skipped: {why}")
+        return
+    findings: list = []
+    table.add("docx findings (check_sources)", measure(lambda: findings.append(findings_for_docx(job)), runs),
+              "build_docx runs it before the export")
+    locations = display.locations()
+    table.add("DOCX (export_draft)", measure(lambda: export_draft(job.edition, job.out, findings[-1], locations), runs),
+              "draft.docx + manifest")
+
+
+def add_proof_row(table: Table, job: Job, display, runs: int) -> None:
+    write_proof, why = optional("proof", "write_proof")
+    if write_proof is None:
+        table.add("proof (write_proof)", Times(), f"skipped: {why}")
+        return
+    pdfs = render.render_outputs(display, job.style, job.out, job.faces)
+    try:
+        table.add("proof (write_proof)", measure(lambda: write_proof(job, display, pdfs, 1), runs), "round 1")
+    except (PinbanError, TypeError, ValueError) as exc:
+        table.add("proof (write_proof)", Times(), f"failed: {exc}")
+
+
+def fresh_rows(table: Table, edition_arg: str, runs: int, facts: dict) -> None:
+    done = scale.fresh_builds(edition_dir(edition_arg), runs)
+    failed = [r for r in done if r.code]
+    facts["build"] = median([r.seconds for r in done])
+    note = f"peak RSS {max(r.peak_kib for r in done) / 1024:.0f} MiB (wait4 ru_maxrss)"
+    if failed:
+        note += f"; {len(failed)} exited {failed[0].code}: {failed[0].error}"
+    table.add("pinban build, fresh process", Times([r.seconds for r in done], [r.cpu for r in done]), note)
+
+
+def targets(facts: dict) -> str:
+    build, compose = facts.get("build", float("nan")), facts.get("compose", float("nan")) * 1000
+    return (f"targets (2-core machine): full build ≤ {TARGET_BUILD_S:g} s: {build:.2f} s "
+            f"{'met' if build <= TARGET_BUILD_S else 'NOT met'}; compose ≤ {TARGET_COMPOSE_MS:g} ms: "
+            f"{compose:.0f} ms {'met' if compose <= TARGET_COMPOSE_MS else 'NOT met'}")
+
+
+# --- scaling, batch and peer ------------------------------------------------------------------
+
+
+SCALE_HEAD = (f"{'text':5s} {'chars':>7s} {'lines':>6s} {'compose':>8s} {'ms/1k':>6s} {'layout':>8s} {'ms/1k':>6s} "
+              f"{'render':>8s} {'passes':>6s}  overset")
+
+
+def scaling_report(sample: Path, runs: int) -> str:
+    rows = scale.scaling(sample, runs)
+    out = [f"scaling: synthetic editions, every body paragraph ×k, photos kept; medians of {runs}", SCALE_HEAD]
+    for r in rows:
+        c, lay, ren = median(r.compose.wall), median(r.layout.wall), median(r.render.wall)
+        over = f"{r.overset_lines} lines, {r.overset_chars:,} chars" if r.overset_lines else "none"
+        out.append(f"×{r.factor:<4d} {r.chars:7,d} {r.lines:6d} {fmt(c):>8s} {scale.per_k_chars(c, r.chars):6.1f} "
+                   f"{fmt(lay):>8s} {scale.per_k_chars(lay, r.chars):6.1f} {fmt(ren):>8s} {r.passes:6d}  {over}")
+    out.append(f"compose: {scale.linear_verdict(rows, lambda r: r.compose)}")
+    out.append(f"layout:  {scale.linear_verdict(rows, lambda r: r.layout)}")
+    out.append("render:  draws only the two pages that fit, so it stays flat; overset text is reported, not drawn")
+    return "\n".join(out)
+
+
+def batch_report(sample: Path) -> str:
+    out = [f"batch: N copies of the sample built by N concurrent `pinban build` processes ({os.cpu_count()} cores)",
+           f"{'N':>3s} {'wall':>8s} {'per edition':>12s} {'editions/min':>13s} {'cpu total':>10s} {'peak RSS':>9s}"]
+    for r in scale.batches(sample):
+        fail = f"  {r.failures} FAILED: {r.error}" if r.failures else ""
+        out.append(f"{r.editions:3d} {fmt(r.wall):>8s} {fmt(r.wall / r.editions):>12s} "
+                   f"{60 * r.editions / r.wall:13.1f} {fmt(r.cpu):>10s} {r.peak_kib / 1024:5.0f} MiB{fail}")
+    out.append("throughput is bounded by the cores: each build is one busy process")
+    return "\n".join(out)
+
+
+def peer_report(edition_arg: str, runs: int, facts: dict, work: Path) -> str:
+    job = prepare(edition_arg, str(work / "peer-out"))
+    display = lay_out(job.edition, job.style, job.faces)
+    result = peer_typst.run_peer(job.edition, job.style, display, runs, work)
+    if result.error:
+        return f"peer: Typst not measured — {result.error}"
+    typst_s = median(result.times)
+    comparable = facts["layout"] + facts["pages_pdf"]
+    full = facts["layout"] + facts["render"]
+    lines = [
+        "peer: the same text in Typst (typst-py), an equivalent two-page 8-column document with photo placeholders",
+        (f"  Typst compile to PDF (fresh process, font scan included): median {fmt(typst_s)}, "
+         f"min {fmt(min(result.times))}, max {fmt(max(result.times))}; {result.pages} pages"),
+        (f"  pinban, same work (layout incl. compose + HTML + WeasyPrint layout + write_pdf = pages.pdf): "
+         f"{fmt(comparable)}  → pinban ÷ Typst = {comparable / typst_s:.1f}"),
+        (f"  pinban layout + all of render (adds spread imposition, PNG preview, writes): "
+         f"{fmt(full)}  → ÷ Typst = {full / typst_s:.1f}"),
+    ]
+    return "\n".join(lines)
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+
+PROFILE_ONE = """
+import cProfile, sys
+edition, out, prof = sys.argv[1:4]
+sys.argv = ["pinban", "build", edition, "-o", out, "-q"]
+cProfile.run("from pipeline.cli import main; main()", prof)
+"""
+
+
+def profile_report(edition_arg: str, work: Path, top: int = 15) -> str:
+    """cProfile of one `pinban build` in a fresh process (imports included)."""
+    prof = work / "build.prof"
+    subprocess.run([sys.executable, "-c", PROFILE_ONE, str(edition_dir(edition_arg)), str(work / "prof-out"), str(prof)],
+                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not prof.exists():
+        return "profile: the profiled build failed"
+    return "\n".join([stats_text(prof, "cumulative", top), stats_text(prof, "tottime", 10)])
+
+
+def stats_text(prof: Path, key: str, top: int) -> str:
+    buffer = io.StringIO()
+    stats = pstats.Stats(str(prof), stream=buffer)
+    stats.strip_dirs().sort_stats(key).print_stats(top)
+    lines = [line for line in buffer.getvalue().splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
+    total = next((line.strip() for line in lines if "function calls" in line), "")
+    return f"profile of one `pinban build`, by {key} (top {top}); {total}\n" + "\n".join(lines[start:])
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="pinban benchmarks (figures, not tests)")
+    parser.add_argument("edition", nargs="?", default=None, help="edition folder or name (default: the sample)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
+    parser.add_argument("--quick", action="store_true", help="3 runs per figure")
+    parser.add_argument("--profile", action="store_true", help="cProfile one build, top 15 by cumulative time")
+    parser.add_argument("--no-scale", action="store_true", help="skip the scaling and batch sections")
+    parser.add_argument("--no-peer", action="store_true", help="skip the Typst peer")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs = 3
+    args.runs = max(args.runs, 1)
+    return args
+
+
+def section(text: str) -> None:
+    print(text, end="\n\n", flush=True)
+
+
+def main() -> None:
+    args = parse_args()
+    edition_arg = str(edition_dir(args.edition))
+    sample = Path(edition_arg)
+    started = time.perf_counter()
+    section(machine())
+    with tempfile.TemporaryDirectory(prefix="pinban-bench-") as tmp:
+        work = Path(tmp)
+        table, facts = stage_table(edition_arg, args.runs, work)
+        fresh_rows(table, edition_arg, args.runs, facts)
+        section(table.render(f"stages on {sample.name}: {args.runs} runs each, in-process after one warm-up"))
+        section(targets(facts))
+        if not args.no_scale:
+            section(scaling_report(sample, min(args.runs, 3)))
+            section(batch_report(sample))
+        if not args.no_peer:
+            section(peer_report(edition_arg, args.runs, facts, work))
+        if args.profile:
+            section(profile_report(edition_arg, work))
+    print(f"bench finished in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
