@@ -65,7 +65,8 @@ HAN, MARK, WORD_HEAD, WORD_TAIL, SPACE, GROUP_HEAD, GROUP_TAIL, OTHER = range(8)
 _GLUED = (WORD_HEAD, GROUP_HEAD)   # no break and no tracking after these: the unit goes on
 
 _EPS = 1e-9
-_LINE_PENALTY = 10.0
+_LINE_PENALTY = 100.0  # per line: with every line within the bounds, fewer lines win (copyfit)
+_SHRINK = 3.0         # badness of compressing every optional mark fully: well below widening (rule 10)
 _INFEASIBLE = 1e8     # a line that cannot be flush within the bounds (loose or ragged)
 _OVERFULL = 1e12      # a line wider than the measure even with all compression
 _LONE = 1e7           # 孤字
@@ -421,7 +422,7 @@ class _Paragraph:
             need = -d
             if need > o + _EPS:
                 return _OVERFULL * (1 + need)
-            bad = 10 * (need / o) ** 2   # compressing marks is preferred to widening (rule 10)
+            bad = _SHRINK * (need / o) ** 2
         elif last:
             bad = 0.0
         elif self.justify:
@@ -503,7 +504,7 @@ class _Paragraph:
                         break
                     cost = _OVERFULL * (1 - d)
                 elif d < -_EPS:
-                    cost = (_LINE_PENALTY + 10 * (d / o) ** 2) ** 2
+                    cost = (_LINE_PENALTY + _SHRINK * (d / o) ** 2) ** 2
                 elif not justify:
                     cost = (_LINE_PENALTY + 100 * (d / em) ** 2) ** 2
                 elif d <= _EPS:
