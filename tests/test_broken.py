@@ -8,6 +8,7 @@ has its own tests), the few marked `render` go all the way to spread.pdf.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -72,9 +73,15 @@ def run_cli(args: list[str], render: bool) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=180)
 
 
+SENTINEL = b"%PDF- the last good build"
+
+
 def run_case(case: dict, where: Path) -> Result:
     folder = made_case(case["name"], where) if case.get("made") else CORPUS / case["name"]
     out_dir = where / "out" / case["name"]
+    if "error" in case:  # a failed run must leave the last good outputs alone
+        out_dir.mkdir(parents=True)
+        (out_dir / "spread.pdf").write_bytes(SENTINEL)
     render = bool(case.get("render"))
     base = ["check", "-o", str(out_dir), str(folder)]
     first = run_cli([*base[:1], "--json", *base[1:]] if "findings" in case else base, render)
@@ -82,13 +89,21 @@ def run_case(case: dict, where: Path) -> Result:
     return Result(first.returncode, first.stdout, first.stderr, strict, out_dir)
 
 
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
 @pytest.fixture(scope="session")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
     where = tmp_path_factory.mktemp("broken")
+    before = fingerprint(CORPUS)
     # Two at a time (the machines have two cores): the corpus stays well under a minute.
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {case["name"]: pool.submit(run_case, case, where) for case in CASES}
-        return {name: future.result() for name, future in futures.items()}
+        done = {name: future.result() for name, future in futures.items()}
+    assert fingerprint(CORPUS) == before, "pinban check changed a source file"
+    return done
 
 
 def test_every_case_folder_is_tabulated() -> None:
@@ -117,6 +132,7 @@ def test_broken_edition(case: dict, results: dict[str, Result]) -> None:
 
 def check_error_line(case: dict, r: Result) -> None:
     assert r.out == ""
+    assert (r.out_dir / "spread.pdf").read_bytes() == SENTINEL
     lines = r.err.strip().splitlines()
     assert len(lines) == 1, r.err
     assert lines[0].startswith(f"pinban: error: {case['where']}"), lines[0]
