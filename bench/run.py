@@ -32,7 +32,7 @@ import scale
 from scale import Times, measure, median
 
 from pipeline import render
-from pipeline.build import Job, findings_for_docx, prepare
+from pipeline.build import Job, prepare
 from pipeline.errors import PinbanError
 from pipeline.layout import lay_out
 from pipeline.project import edition_dir
@@ -113,18 +113,20 @@ def fmt(seconds: float) -> str:
 
 
 class Clock:
-    """Accumulates the time spent in wrapped functions, per label, over one call of the whole."""
+    """Accumulates wall and CPU time spent in wrapped functions, per label, over one call of the whole."""
 
     def __init__(self) -> None:
-        self.spent: dict[str, float] = defaultdict(float)
+        self.wall: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
 
     def wrap(self, label: str, fn: Callable) -> Callable:
         def timed(*args, **kwargs):
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.spent[label] += time.perf_counter() - t0
+                self.wall[label] += time.perf_counter() - t0
+                self.cpu[label] += time.process_time() - c0
 
         return timed
 
@@ -175,7 +177,8 @@ def render_breakdown(job: Job, display, runs: int) -> tuple[Times, dict[str, Tim
         total.wall += once.wall
         total.cpu += once.cpu
         for label, _, _ in RENDER_PARTS:
-            parts[label].wall.append(clock.spent.get(label, 0.0))
+            parts[label].wall.append(clock.wall.get(label, 0.0))
+            parts[label].cpu.append(clock.cpu.get(label, 0.0))
     return total, parts
 
 
@@ -222,7 +225,8 @@ def stage_table(edition_arg: str, runs: int, work: Path) -> tuple[Table, dict]:
     table.add("render (render_outputs)", totals, "pages.pdf, spread.pdf, spread.png")
     for label, times in parts.items():
         table.add(f"  {label}", times)
-    add_docx_rows(table, job, display, runs)
+    findings = add_check_rows(table, job, display, runs)
+    add_docx_row(table, job, display, findings, runs)
     add_proof_row(table, job, display, runs)
     return table, facts
 
@@ -232,16 +236,35 @@ def layout_note(display) -> str:
     return f"{display.passes} copyfit passes, body {display.body_size:g} pt, {over}"
 
 
-def add_docx_rows(table: Table, job: Job, display, runs: int) -> None:
+def add_check_rows(table: Table, job: Job, display, runs: int) -> list:
+    """The checks build_all runs: preflight, layout checks, the audit of the written PDF."""
+    check_sources, why = optional("check", "check_sources")
+    if check_sources is None:
+        table.add("checks", Times(), f"skipped: {why}")
+        return []
+    found: list = []
+    table.add("preflight (check_sources)", measure(lambda: found.append(check_sources(job.edition, job.style,
+                                                                                      job.faces)), runs))
+    check_layout, _ = optional("check", "check_layout")
+    audit_pdf, _ = optional("check", "audit_pdf")
+    pdf = job.out / "spread.pdf"
+    for name, fn in (("layout checks (check_layout)", lambda: check_layout(display, job.edition, job.style)),
+                     ("PDF audit (audit_pdf)", lambda: audit_pdf(pdf, display, job.edition, job.style))):
+        try:
+            table.add(name, measure(fn, runs))
+        except (TypeError, PinbanError) as exc:
+            table.add(name, Times(), f"failed: {exc}")
+    return found[-1]
+
+
+def add_docx_row(table: Table, job: Job, display, findings: list, runs: int) -> None:
     export_draft, why = optional("docx", "export_draft")
     if export_draft is None:
         table.add("DOCX (export_draft)", Times(), f"skipped: {why}")
         return
-    findings: list = []
-    table.add("docx findings (check_sources)", measure(lambda: findings.append(findings_for_docx(job)), runs),
-              "build_docx runs it before the export")
     locations = display.locations()
-    table.add("DOCX (export_draft)", measure(lambda: export_draft(job.edition, job.out, findings[-1], locations), runs),
+    findings = [f for f in findings if f.block_id]
+    table.add("DOCX (export_draft)", measure(lambda: export_draft(job.edition, job.out, findings, locations), runs),
               "draft.docx + manifest")
 
 
@@ -261,6 +284,7 @@ def fresh_rows(table: Table, edition_arg: str, runs: int, facts: dict) -> None:
     done = scale.fresh_builds(edition_dir(edition_arg), runs)
     failed = [r for r in done if r.code]
     facts["build"] = median([r.seconds for r in done])
+    facts["build_cpu"] = median([r.cpu for r in done])
     note = f"peak RSS {max(r.peak_kib for r in done) / 1024:.0f} MiB (wait4 ru_maxrss)"
     if failed:
         note += f"; {len(failed)} exited {failed[0].code}: {failed[0].error}"
@@ -268,10 +292,29 @@ def fresh_rows(table: Table, edition_arg: str, runs: int, facts: dict) -> None:
 
 
 def targets(facts: dict) -> str:
-    build, compose = facts.get("build", float("nan")), facts.get("compose", float("nan")) * 1000
-    return (f"targets (2-core machine): full build ≤ {TARGET_BUILD_S:g} s: {build:.2f} s "
-            f"{'met' if build <= TARGET_BUILD_S else 'NOT met'}; compose ≤ {TARGET_COMPOSE_MS:g} ms: "
-            f"{compose:.0f} ms {'met' if compose <= TARGET_COMPOSE_MS else 'NOT met'}")
+    build, cpu = facts.get("build", float("nan")), facts.get("build_cpu", float("nan"))
+    compose = facts.get("compose", float("nan")) * 1000
+    return (f"targets (2-core machine): full build ≤ {TARGET_BUILD_S:g} s: {build:.2f} s wall, {cpu:.2f} s CPU — "
+            f"{verdict(build, cpu, TARGET_BUILD_S)}; compose ≤ {TARGET_COMPOSE_MS:g} ms: {compose:.0f} ms — "
+            f"{verdict(compose, compose, TARGET_COMPOSE_MS)}")
+
+
+def verdict(wall: float, cpu: float, target: float) -> str:
+    if wall <= target:
+        return "met"
+    return "met in CPU time, not in wall time (busy machine)" if cpu <= target else "NOT met"
+
+
+def busy_warning() -> str:
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return ""
+    cores = os.cpu_count() or 1
+    if load <= cores * 0.75:  # this benchmark itself keeps one core busy
+        return ""
+    return (f"note: the machine was busy (load {load:.1f} on {cores} cores): wall times are inflated; the cpu column "
+            "(process time, one thread) is closer to what an idle machine takes")
 
 
 # --- scaling, batch and peer ------------------------------------------------------------------
@@ -392,6 +435,8 @@ def main() -> None:
         fresh_rows(table, edition_arg, args.runs, facts)
         section(table.render(f"stages on {sample.name}: {args.runs} runs each, in-process after one warm-up"))
         section(targets(facts))
+        if busy_warning():
+            section(busy_warning())
         if not args.no_scale:
             section(scaling_report(sample, min(args.runs, 3)))
             section(batch_report(sample))
@@ -399,7 +444,7 @@ def main() -> None:
             section(peer_report(edition_arg, args.runs, facts, work))
         if args.profile:
             section(profile_report(edition_arg, work))
-    print(f"bench finished in {time.perf_counter() - started:.0f} s")
+    print(f"bench finished in {time.perf_counter() - started:.0f} s; {load_average()}")
 
 
 if __name__ == "__main__":
