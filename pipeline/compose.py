@@ -101,6 +101,9 @@ class ComposeRules:
 
 @dataclass(frozen=True)
 class Span:
+    """Draw `text` in `face` at `size`, from x, with CSS letter-spacing `tracking` and the OpenType
+    `features` on ("halt": half-width marks; "fwid": a full-width U+2014)."""
+
     x: float                       # pt from the column's left edge
     text: str
     face: str
@@ -112,10 +115,11 @@ class Span:
 
 @dataclass(frozen=True)
 class Line:
-    spans: tuple[Span, ...]
-    measure: float
-    width: float
-    start: int
+    spans: tuple[Span, ...]   # contiguous: each span's x is the previous span's x + width
+    measure: float            # column width in pt
+    width: float              # indent + content for start/justify (== measure when justified);
+                              # content alone for center (the first span sits at (measure - width) / 2)
+    start: int                # [start, end) into the paragraph's plain text (the runs' texts joined)
     end: int
     first: bool
     last: bool
@@ -257,7 +261,7 @@ class _Paragraph:
         self.n = n
         em = cells[0].size
         self.em = em
-        self.indent = rules.indent_em * em
+        self.indent = 0.0 if rules.align == "center" else rules.indent_em * em
         self.max_gap = rules.max_stretch_em * em
         self.justify = rules.align == "justify"
         self.gap = [0.0] * n          # natural gap after each cell

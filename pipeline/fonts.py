@@ -52,9 +52,9 @@ class Face:
         self._hb_face = hb.Face(blob, index)
         self._font = hb.Font(self._hb_face)
         self.upem: int = self._hb_face.upem
-        extents = self._font.get_font_extents("ltr")
-        self.ascender: float = extents.ascender / self.upem
-        self.descender: float = extents.descender / self.upem
+        extents = self._font.get_font_extents("ltr")   # hhea, as Pango uses for line boxes
+        self.ascender: float = extents.ascender / self.upem     # em, above the baseline
+        self.descender: float = extents.descender / self.upem   # em, negative: below the baseline
         self.features: frozenset[str] = _feature_tags(self._hb_face)
         self._cmap: dict[str, bool] = {}
         self._widths: dict[tuple[str, tuple[str, ...]], float] = {}
