@@ -44,7 +44,6 @@ CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u
 HAN_RE = re.compile(f"[{HAN}]")
 CJK_RE = re.compile(f"[{HAN}{CJK_PUNCT}]")
 PUNCT_RE = re.compile(f"[{CJK_PUNCT}!-/:-@\\[-`{{-~\\s]")
-LATIN_DIGIT_RE = re.compile(r"[A-Za-z0-9]")
 
 
 def is_han(ch: str) -> bool:
@@ -88,10 +87,11 @@ class TextUnit:
 
 def text_units(edition: Edition, style: Style) -> list[TextUnit]:
     units: list[TextUnit] = []
+    toml = TomlLines(edition.root / "edition.toml")
     hl = edition.headline
     for kind, text in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)):
         if text:
-            where = key_where(edition, hl.source.line, kind)
+            where = toml.key(hl.source.line, kind)
             units.append(plain_unit(f"headline.{kind}", kind, text, where, style.para(kind).face))
     for block in edition.blocks:
         para = style.para(block.kind)
@@ -102,26 +102,28 @@ def text_units(edition: Edition, style: Style) -> list[TextUnit]:
         units.append(TextUnit(block.id, block.kind, block.text, str(block.source), tuple(segments)))
     caption_face = style.para("caption").face
     for photo in edition.photos:
-        where = key_where(edition, photo.source.line, "caption")
+        where = toml.key(photo.source.line, "caption")
         units.append(plain_unit(f"photo.{photo.id}", "caption", photo.caption, where, caption_face))
         if photo.credit:
-            where = key_where(edition, photo.source.line, "credit")
+            where = toml.key(photo.source.line, "credit")
             units.append(plain_unit(f"photo.{photo.id}.credit", "credit", photo.credit, where, caption_face))
-    units.extend(furniture_units(edition, style))
+    units.extend(furniture_units(edition, style, toml))
     return units
 
 
-def furniture_units(edition: Edition, style: Style) -> list[TextUnit]:
+def furniture_units(edition: Edition, style: Style, toml: TomlLines) -> list[TextUnit]:
     """Page header (报眉) and credits: checked for glyphs; the text rules apply to the section name."""
     face = style.para("header").face
-    toml = "edition.toml"
-    units = [plain_unit("header.section", "header", edition.section, toml, face)]
+    ed = toml.header("edition")
+    units = [plain_unit("header.section", "header", edition.section, toml.key(ed, "section"), face)]
     made = f"{edition.date_text} {edition.weekday}"
-    units.append(plain_unit("header.date", "header", made, toml, face, checked=False))
+    units.append(plain_unit("header.date", "header", made, toml.key(ed, "date"), face, checked=False))
     for page in edition.pages:
-        units.append(plain_unit(f"header.{page}", "header", page, toml, style.header_number_face, checked=False))
+        units.append(plain_unit(f"header.{page}", "header", page, toml.key(ed, "pages"), style.header_number_face,
+                                checked=False))
     for i, credit in enumerate(edition.credits):
-        units.append(plain_unit(f"credit.{i + 1}", "credit", credit.text, toml, face))
+        where = toml.key(toml.header("credits", i), "names")
+        units.append(plain_unit(f"credit.{i + 1}", "credit", credit.text, where, face))
     return units
 
 
@@ -129,21 +131,32 @@ def plain_unit(block_id: str, kind: str, text: str, where: str, face: str, check
     return TextUnit(block_id, kind, text, where, (Segment(0, len(text), face),), checked)
 
 
-def key_where(edition: Edition, table_line: int, key: str) -> str:
-    """edition.toml:N of `key = …` in the table starting at `table_line` (the model keeps only
-    the table's line; the key's own line is what an editor wants)."""
-    name = "edition.toml"
-    try:
-        lines = re.split(r"\r\n|\r|\n", (edition.root / name).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return f"{name}:{table_line}" if table_line else name
-    pat = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
-    for i in range(max(table_line, 1), len(lines) + 1):
-        if i > table_line and lines[i - 1].lstrip().startswith("[") and not lines[i - 1].lstrip().startswith("[photos."):
-            break
-        if pat.match(lines[i - 1]):
-            return f"{name}:{i}"
-    return f"{name}:{table_line}" if table_line else name
+class TomlLines:
+    """Finds edition.toml:N of a key: the model keeps only a table's line, and the key's own
+    line is what an editor wants."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        try:
+            self.lines = re.split(r"\r\n|\r|\n", path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            self.lines = []
+
+    def header(self, table: str, index: int = 0) -> int:
+        pat = re.compile(r"^\s*\[\[?\s*" + re.escape(table) + r"\s*\]")
+        hits = [i + 1 for i, line in enumerate(self.lines) if pat.match(line)]
+        return hits[index] if index < len(hits) else 0
+
+    def key(self, table_line: int, key: str) -> str:
+        pat = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        if table_line:
+            for i in range(table_line + 1, len(self.lines) + 1):
+                line = self.lines[i - 1].lstrip()
+                if line.startswith("[") and not line.startswith("[photos."):
+                    break
+                if pat.match(line):
+                    return f"{self.name}:{i}"
+        return f"{self.name}:{table_line}" if table_line else self.name
 
 
 def text_finding(unit: TextUnit, severity: str, code: str, message: str, start: int, end: int, hint: str) -> Finding:
