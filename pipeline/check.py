@@ -642,7 +642,7 @@ def _lay_out(job: Any) -> DisplayList:
 def _render(display: DisplayList, job: Any) -> list[Path]:
     from .render import render_outputs
 
-    return list(render_outputs(display, job.style, job.out))
+    return list(render_outputs(display, job.style, job.out, job.faces))
 
 
 def guarded(stage: str, run: Any) -> tuple[Any, list[Finding]]:
@@ -719,10 +719,10 @@ def underset_findings(display: DisplayList) -> list[Finding]:
         return [Finding("warning", "underset", f"underset: {empty} column(s) stay empty", f"{page}版·第{last.column}栏",
                         "add text or enlarge a photo; copyfit could not fill the page", page=page,
                         box=(last.x, last.y, last.width, last.height))]
-    spare = (last.y + last.height - last.lines[-1].baseline) / last.leading
-    if spare < 3:
+    empty = int((last.y + last.height - last.lines[-1].baseline) / last.leading)  # whole grid lines left
+    if empty < 3:
         return []
-    return [Finding("warning", "underset", f"underset: the report ends {spare:.0f} lines above the column foot",
+    return [Finding("warning", "underset", f"underset: the report ends {empty} lines above the column foot",
                     f"{page}版·第{last.column}栏", "add text or enlarge a photo", page=page,
                     box=(last.x, last.lines[-1].baseline, last.width, last.y + last.height - last.lines[-1].baseline))]
 
