@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -240,10 +241,10 @@ def export_draft(
 def export_time(edition: Edition) -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     else:
-        when = dt.datetime(edition.date.year, edition.date.month, edition.date.day, tzinfo=dt.timezone.utc)
-    return max(when, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).replace(microsecond=0)  # zip can't go earlier
+        when = dt.datetime(edition.date.year, edition.date.month, edition.date.day, tzinfo=dt.UTC)
+    return max(when, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).replace(microsecond=0)  # zip can't go earlier
 
 
 def draft_notes(edition: Edition, items: list[Item]) -> list[str]:
@@ -342,7 +343,7 @@ def item_spans(item: Item, cuts: list[int]) -> list[tuple[int, int, bool]]:
     bounds.update(c for c in cuts if 0 < c < pos)
     points = sorted(bounds)
     spans = []
-    for a, b in zip(points, points[1:]):
+    for a, b in itertools.pairwise(points):
         bold = next(bd for s, e, bd in bold_at if s <= a < e)
         spans.append((a, b, bold))
     return spans

@@ -15,6 +15,7 @@ Comparisons may use NFKC keys; text written back is never normalised (NFKC turns
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 import tempfile
@@ -23,7 +24,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from lxml import etree
 
@@ -179,7 +180,7 @@ def body_paragraphs(doc: etree._Element) -> list[etree._Element]:
 class ParaReader:
     """One w:p → Para, walking runs inside w:ins/w:del/w:moveFrom/w:moveTo, hyperlinks, fields…"""
 
-    TRANSPARENT = {"hyperlink", "smartTag", "customXml", "sdt", "sdtContent", "fldSimple", "dir", "bdo"}
+    TRANSPARENT: ClassVar[set[str]] = {"hyperlink", "smartTag", "customXml", "sdt", "sdtContent", "fldSimple", "dir", "bdo"}
 
     def __init__(self, names: dict[str, str], bold_styles: set[str]) -> None:
         self.names = names
@@ -323,7 +324,7 @@ def split_units(paras: list[Para], bookmark_ids: dict[str, str]) -> list[Unit]:
             start = 0 if k == 0 else pos  # text before the first bookmark is the first ID's
             end = ids[k + 1][1] if k + 1 < len(ids) else len(para.toks)
             # IDs sharing one w:p were merged without tracking: no mark between them in either view
-            brk = mark if k + 1 == len(ids) else Tok("", False, False)
+            brk = mark if k + 1 == len(ids) else Tok("", True, False)
             units.append(Unit(item_id, pi, para.toks[start:end], para.style, brk, para.format_changed))
     return units
 
@@ -407,9 +408,8 @@ def attach_as_split(current: Theirs, u: Unit, base: str) -> bool:
         return True
     # split without tracking: the two parts together read like the exported paragraph
     alone, joined = current.original, current.original + view(u.toks, False)
-    if alone != base and key(joined.replace("\n", "")) == key(base) or (
-        similarity(joined, base) >= 0.9 and similarity(joined, base) > similarity(alone, base)
-    ):
+    joined_score = similarity(joined, base)
+    if alone != base and (key(joined) == key(base) or (joined_score >= 0.9 and joined_score > similarity(alone, base))):
         current.toks += [current.end] + list(u.toks)
         current.end = u.mark
         current.paras.append(u.para)
@@ -517,7 +517,7 @@ class TomlScanner:
     ("edition.section", "photos[2].caption", "credits[0].names[1]"). Errors end the scan;
     whatever is written is checked with tomllib afterwards."""
 
-    ESC = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\", "e": "\x1b"}
+    ESC: ClassVar[dict[str, str]] = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\", "e": "\x1b"}
 
     def __init__(self, text: str) -> None:
         self.s = text
@@ -838,9 +838,9 @@ def bold_runs(text: str, bold: tuple[bool, ...]) -> list[tuple[str, bool]]:
 def check_insertable(text: str, piece: draft.Piece, item: draft.Item) -> None:
     if "\n" in text and (item.file != REPORT_FILE or item.kind not in (BODY, INTRO)):
         raise Unwritable("a new paragraph break here has no place in the sources")
-    if ".names[" in piece.field or piece.field.endswith(".role"):
-        if any(c.isspace() or c in "：:" for c in text):
-            raise Unwritable("names are separate entries in edition.toml")
+    is_name = ".names[" in piece.field or piece.field.endswith(".role")
+    if is_name and any(c.isspace() or c in "：:" for c in text):
+        raise Unwritable("names are separate entries in edition.toml")
     if "**" in text and item.file == REPORT_FILE:
         raise Unwritable("** would change the bold markers")
 
@@ -982,15 +982,19 @@ class Planner:
         self.ours.update(align_blocks(manifest["items"], sources))
 
     def groups(self) -> list[list[str]]:
+        """IDs in document order; those merged into one paragraph form one group."""
         out: list[list[str]] = []
         joining = False
-        for item_id in self.mapping.order:
-            t = self.mapping.found[item_id]
+        order = self.mapping.order
+        for n, item_id in enumerate(order):
             if joining:
                 out[-1].append(item_id)
             else:
                 out.append([item_id])
-            joining = t.joined_next and bool(t.accepted.strip())
+            t = self.mapping.found[item_id]
+            nxt = self.mapping.found[order[n + 1]] if n + 1 < len(order) else None
+            # a paragraph deleted with its mark is a deletion, not a merge
+            joining = t.joined_next and bool(t.accepted.strip()) and nxt is not None and bool(nxt.accepted.strip())
         return out
 
     def plan(self, ids: list[str]) -> GroupPlan:
@@ -1026,9 +1030,11 @@ class Planner:
         kinds = {ours.kind for _, ours, *_ in parts}
         lines = [ours.line for _, ours, *_ in parts]
         blocks = sorted(self.src.blocks)
-        if any(ours.file != REPORT_FILE for _, ours, *_ in parts) or len(kinds) > 1:
-            raise Unwritable("paragraphs of different kinds were merged into one")
-        for a, b in zip(lines, lines[1:]):
+        if any(ours.file != REPORT_FILE for _, ours, *_ in parts):
+            raise Unwritable("a headline, caption or furniture paragraph was merged with the next one")
+        if len(kinds) > 1:
+            raise Unwritable("a heading and a paragraph were merged into one")
+        for a, b in itertools.pairwise(lines):
             if blocks.index(b) != blocks.index(a) + 1:
                 raise Unwritable("the merged paragraphs are no longer next to each other in the source")
 
@@ -1073,7 +1079,7 @@ class Planner:
         authors = tuple(dict.fromkeys(a for t in (self.mapping.found[i] for i in plan.ids) for a in [t.end.author] if a))
         ids = "+".join(plan.ids)
         plan.changes.append(Change(ids, self.entries[plan.ids[0]].get("location", ""), parts[0][1].where,
-                                   "(分为 %d 段)" % len(parts), "(并为一段)", authors or (UNTRACKED,), True, "并段"))
+                                   f"(分为 {len(parts)} 段)", "(并为一段)", authors or (UNTRACKED,), True, "并段"))
 
     def md_edit(self, block: MdBlock, fe: FieldEdit) -> FileEdit:
         k = int(fe.field.removeprefix("run"))
@@ -1102,7 +1108,7 @@ class PlanError(Exception):
 
 def apply_file_edits(text: str, edits: list[FileEdit]) -> str:
     ordered = sorted(edits, key=lambda e: (e.start, e.end), reverse=True)
-    for a, b in zip(ordered, ordered[1:]):  # b is before a
+    for a, b in itertools.pairwise(ordered):  # b is before a
         if b.end > a.start:
             raise Unwritable("two corrections overlap in the source")
     for e in ordered:

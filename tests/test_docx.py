@@ -313,7 +313,7 @@ def comment_anchors(docx_path: Path) -> dict[str, str]:
 
 
 def test_findings_become_pinban_comments_on_the_exact_characters(with_findings) -> None:
-    edition, findings, docx_path, _ = with_findings
+    _, findings, docx_path, _ = with_findings
     codes = sorted(f.code for f in findings)
     assert codes == ["doubled-phrase", "half-width-comma", "number-style"]
     comments = part(docx_path, "word/comments.xml").findall("w:comment", NS)

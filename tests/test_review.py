@@ -29,7 +29,7 @@ from pipeline.review import apply_review
 from pipeline.sources import load_edition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "docx"))
-from reviewed import Reviewed  # noqa: E402
+from reviewed import Reviewed
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
