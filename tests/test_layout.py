@@ -144,12 +144,12 @@ def edition_copy(tmp_path) -> Path:
 
 def test_explicit_placement_is_honoured(sample_build, edition_copy, tmp_path):
     display, _, _ = sample_build
-    # put p05 in the middle of page 03's text
+    # put p05 into page 03's text, a few lines below the photos at the top
     col = next(f for f in display.frames("column") if f.page == "03" and f.column == 3)
-    row = round((col.y + col.height / 2 - display.grid_origin) / display.leading)
+    row = round((col.y - display.grid_origin) / display.leading) + 6
     toml = edition_copy / "edition.toml"
     text = toml.read_text(encoding="utf-8")
-    text = text.replace('id = "p05"\n', f'id = "p05"\nplace = {{ page = "03", column = 3, span = 3, row = {row}, rows = 12 }}\n')
+    text = text.replace('id = "p05"\n', f'id = "p05"\nplace = {{ page = "03", column = 3, span = 3, row = {row}, rows = 10 }}\n')
     toml.write_text(text, encoding="utf-8")
     display = build_pdf(str(edition_copy), str(tmp_path / "out"), Silent())
     pic = next(p for page in display.pages for p in page.pictures if p.photo_id == "p05")
