@@ -179,3 +179,21 @@ def test_missing_photo_builds_with_placeholder(edition_copy, tmp_path):
     assert pic.src == ""
     text = "".join(c.text for page in read_chars(tmp_path / "out" / "pages.pdf") for c in page)
     assert "缺图p07" in squash(text)
+
+
+def test_jpegs_embedded_as_they_are(sample_build):
+    """The plant gets the photographer's JPEG bytes, not a re-encoding."""
+    import hashlib
+
+    import pypdf
+
+    display, job, out = sample_build
+    reader = pypdf.PdfReader(out / "pages.pdf")
+    embedded = set()
+    for page in reader.pages:
+        for obj in page["/Resources"].get("/XObject", {}).values():
+            obj = obj.get_object()
+            if obj.get("/Subtype") == "/Image" and obj.get("/Filter") == "/DCTDecode":
+                embedded.add(hashlib.sha256(obj._data).hexdigest())
+    for photo in job.edition.photos:
+        assert hashlib.sha256(photo.path.read_bytes()).hexdigest() in embedded, photo.id
