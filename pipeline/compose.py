@@ -65,7 +65,7 @@ HAN, MARK, WORD_HEAD, WORD_TAIL, SPACE, GROUP_HEAD, GROUP_TAIL, OTHER = range(8)
 _GLUED = (WORD_HEAD, GROUP_HEAD)   # no break and no tracking after these: the unit goes on
 
 _EPS = 1e-9
-_LINE_PENALTY = 100.0  # per line: with every line within the bounds, fewer lines win (copyfit)
+_LINE_PENALTY = 30.0   # per line: among lines within the bounds, fewer lines win (copyfit)
 _SHRINK = 3.0         # badness of compressing every optional mark fully: well below widening (rule 10)
 _INFEASIBLE = 1e8     # a line that cannot be flush within the bounds (loose or ragged)
 _OVERFULL = 1e12      # a line wider than the measure even with all compression
