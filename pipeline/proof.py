@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -99,9 +100,8 @@ def write_proof(job: Any, display: DisplayList, pdfs: Sequence[Path], round_: in
         raise UsageError(f"proof round {round_} is not 1, 2 or 3", "--round", "give --round 1, 2 or 3")
     pages_pdf = pdf_named(pdfs, "pages.pdf")
     findings = collect_findings(job, display, pdfs)
-    from .render import build_time
-
-    stamp = Stamp(round_, job.edition.name, job.edition.section, build_time(display), source_revision(job.edition.root))
+    stamp = Stamp(round_, job.edition.name, job.edition.section, build_time(job.edition.date),
+                  source_revision(job.edition.root))
     data = make_proof(pages_pdf.read_bytes(), display, findings, stamp, job.faces)
     path = Path(job.out) / "proof.pdf"
     write_atomic(path, data)
@@ -139,6 +139,14 @@ def make_proof(pages_pdf: bytes, display: DisplayList, findings: Sequence[Findin
     marks = place_findings(findings, display, faces or {})
     overlay = draw_overlay(display, marks, stamp, font)
     return merge(pages_pdf, overlay, display, stamp)
+
+
+def build_time(date: dt.date) -> dt.datetime:
+    """Same input, same bytes: SOURCE_DATE_EPOCH when set, else the edition's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
 # --- source revision --------------------------------------------------------------------------
@@ -211,7 +219,10 @@ def locate(f: Finding, display: DisplayList, faces: Mapping[str, HasAdvance]) ->
     """Where a finding stands: its own page+box, else the overset marker, its characters in the
     display list, its photo, or nowhere (legend only)."""
     if f.page and f.box:
-        return [Spot(f.page, f.box)], ""
+        if f.page not in {p.name for p in display.pages}:
+            return [], ""
+        x, y, w, h = f.box
+        return [Spot(f.page, (x - BOX_PAD, y - BOX_PAD, w + 2 * BOX_PAD, h + 2 * BOX_PAD))], ""
     if f.code == "overset" and display.overset is not None:
         spot = overset_spot(display)
         return ([spot], "") if spot else ([], "")
@@ -242,7 +253,8 @@ def photo_spots(display: DisplayList, photo_id: str) -> tuple[list[Spot], str]:
     for page in display.pages:
         for pic in page.pictures:
             if pic.photo_id == photo_id:
-                return [Spot(page.name, (pic.x, pic.y, pic.width, pic.height))], f"{page.name}版·图{photo_id}"
+                box = (pic.x - BOX_PAD, pic.y - BOX_PAD, pic.width + 2 * BOX_PAD, pic.height + 2 * BOX_PAD)
+                return [Spot(page.name, box)], f"{page.name}版·图{photo_id}"
     return [], ""
 
 

@@ -333,6 +333,22 @@ def test_synthetic_findings_and_overset(sample):
     assert all(ROUNDS[2] in text_of(o) and "源 abc1234+changes" in text_of(o) for o in overlay)
 
 
+def test_long_legend_runs_over_pages(sample):
+    """Many findings with long messages: wrapped, paged, every one listed with its number."""
+    message = "一段很长的说明文字，" * 12 + "and a long English tail that has to wrap at spaces " * 3
+    findings = [Finding("warning", "test", f"#{i} {message}", f"report.md:{i}", "a hint " * 20) for i in range(1, 31)]
+    stamp = Stamp(1, "test-edition", "", sample_time(), "")
+    data = make_proof((sample.out / "pages.pdf").read_bytes(), sample.display, findings, stamp, sample.job.faces)
+    chars = read_chars(data)
+    legend_pages = chars[len(sample.display.pages):]
+    assert len(legend_pages) > 1
+    legend = squash(text_of([c for p in legend_pages for c in p]))
+    for i, f in enumerate(findings, 1):
+        assert f"{i}." in legend and squash(f.message) in legend and f"report.md:{i}" in legend
+    width = sample.display.pages[0].width
+    assert all(0 <= c.box[0] and c.box[2] <= width for p in legend_pages for c in p), "legend text stays on the page"
+
+
 def sample_time():
     import datetime as dt
 
@@ -344,10 +360,10 @@ def sample_time():
 
 @pytest.mark.parametrize(("case", "round_"), [("sample", 1), ("slips", 3)])
 def test_stamp_on_every_page(case, round_, request):
-    from pipeline.render import build_time
+    from pipeline.proof import build_time
 
     built = request.getfixturevalue(case)
-    when = build_time(built.display).strftime("%Y-%m-%d %H:%M")
+    when = build_time(built.job.edition.date).strftime("%Y-%m-%d %H:%M")
     revision = source_revision(built.job.edition.root)
     for page, overlay in zip(built.display.pages, built.overlay):
         text = squash(text_of(overlay))
