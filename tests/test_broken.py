@@ -158,3 +158,13 @@ def check_pdf_text(text: str, pdf: Path) -> None:
     from pipeline.check import pdf_text, squash
 
     assert squash(text) in squash("".join(pdf_text(pdf)))
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["check", "tests/broken/no-such-edition"], "no edition 'tests/broken/no-such-edition'"),
+    (["check", "--bogus"], "No such option '--bogus'"),
+])
+def test_usage_errors_exit_2(args: list[str], fragment: str) -> None:
+    r = run_cli(args, render=False)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert fragment in r.stderr and r.stdout == ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import shutil
 import tomllib
 from pathlib import Path
@@ -29,7 +30,9 @@ SAMPLE_TOML = (SAMPLE / "edition.toml").read_text(encoding="utf-8")
 SAMPLE_REPORT = (SAMPLE / "report.md").read_text(encoding="utf-8")
 SHORT_REPORT = "> 导语。\n\n# 2024年工作回顾\n\n## （一）小标题\n\n**以理论武装凝心铸魂。**区政协把学习贯彻。\n"
 
-FUZZ = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+# PINBAN_FUZZ_EXAMPLES=5000 for a long run; the default keeps the suite quick and repeatable.
+FUZZ = settings(max_examples=int(os.environ.get("PINBAN_FUZZ_EXAMPLES", "300")), deadline=None,
+                derandomize="PINBAN_FUZZ_EXAMPLES" not in os.environ, suppress_health_check=list(HealthCheck))
 
 
 def edition(tmp: Path, toml: str | bytes = SAMPLE_TOML, report: str | bytes = SHORT_REPORT, photos: bool = False) -> Path:
