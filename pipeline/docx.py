@@ -11,6 +11,7 @@ re-packed with fixed timestamps in a fixed order.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -159,12 +160,20 @@ def bookmark_name(item_id: str, taken: set[str]) -> str:
     return name
 
 
-def location_marker(item: Item, locations: dict[str, str]) -> str:
+def location_of(item: Item, locations: dict[str, str], first_page: str) -> str:
+    """Where the layout put the item, "02版·第3栏·第12行"; the layout writes some ids its own way
+    (photo:p03, header:02:section)."""
+    keys = [item.id, item.id.replace(".", ":")]
+    if item.photo is not None:
+        keys.append(item.photo.id)
+    if item.kind in ("header", "credit"):
+        keys.append(f"header:{first_page}:{'section' if item.id == 'furniture.section' else 'info'}")
+    return next((locations[k] for k in keys if locations.get(k)), "")
+
+
+def location_marker(location: str) -> str:
     """〔02版·第3栏〕 from "02版·第3栏·第12行": page and column are what a proofreader looks up."""
-    loc = locations.get(item.id) or (locations.get(item.photo.id, "") if item.photo else "")
-    if not loc:
-        return ""
-    return "〔" + "·".join(loc.split("·")[:2]) + "〕"
+    return "〔" + "·".join(location.split("·")[:2]) + "〕" if location else ""
 
 
 # --- the manifest --------------------------------------------------------------------------
@@ -174,7 +183,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def manifest_entry(item: Item, bookmark: str, locations: dict[str, str], marker: str) -> dict[str, Any]:
+def manifest_entry(item: Item, bookmark: str, location: str) -> dict[str, Any]:
     source: dict[str, Any] = {"file": item.file, "line": item.line}
     if item.key:
         source["key"] = item.key
@@ -190,15 +199,16 @@ def manifest_entry(item: Item, bookmark: str, locations: dict[str, str], marker:
         "text": item.text,
         "sha256": text_hash(item.text),
         "source": source,
-        "location": locations.get(item.id, ""),
-        "marker": marker,
+        "location": location,
+        "marker": location_marker(location),
         "pieces": spans,
     }
 
 
 def build_manifest(edition: Edition, items: list[Item], locations: dict[str, str], notes: list[str]) -> dict[str, Any]:
     taken: set[str] = set()
-    entries = [manifest_entry(it, bookmark_name(it.id, taken), locations, location_marker(it, locations)) for it in items]
+    first = edition.pages[0]
+    entries = [manifest_entry(it, bookmark_name(it.id, taken), location_of(it, locations, first)) for it in items]
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "edition": edition.name,
@@ -349,12 +359,36 @@ def item_spans(item: Item, cuts: list[int]) -> list[tuple[int, int, bool]]:
     return spans
 
 
+# the checker's names for texts the draft calls otherwise
+FINDING_ALIASES = {"header.section": "furniture.section", "header.date": "furniture.date"}
+
+
+def finding_anchor(f: Finding, items: dict[str, Item]) -> Finding | None:
+    """The finding in the draft's IDs and offsets, or None when the draft does not show that text."""
+    item_id, shift = FINDING_ALIASES.get(f.block_id, f.block_id), 0
+    if re.fullmatch(r"credit\.\d+", item_id):  # credit.1 → furniture.credits.1 (same text)
+        item_id = "furniture.credits." + item_id.split(".")[1]
+    elif item_id.startswith("photo.") and item_id.endswith(".credit"):  # the credit follows the caption
+        item_id = item_id.removesuffix(".credit")
+        item = items.get(item_id)
+        credit = next((k for k, p in enumerate(item.pieces) if p.field.endswith(".credit")), None) if item else None
+        if credit is None:
+            return None
+        shift = sum(len(p.text) for p in item.pieces[:credit])
+    if item_id not in items:
+        return None
+    if f.start >= 0:
+        return dataclasses.replace(f, block_id=item_id, start=f.start + shift, end=f.end + shift)
+    return dataclasses.replace(f, block_id=item_id)
+
+
 def findings_by_item(findings: list[Finding], items: list[Item]) -> dict[str, list[Finding]]:
-    lengths = {it.id: len(it.text) for it in items}
+    by_id = {it.id: it for it in items}
     out: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.block_id in lengths:
-            out.setdefault(f.block_id, []).append(f)
+        anchored = finding_anchor(f, by_id)
+        if anchored is not None:
+            out.setdefault(anchored.block_id, []).append(anchored)
     for fs in out.values():
         fs.sort(key=lambda f: (f.start, f.end, f.code))
     return out
