@@ -447,3 +447,68 @@ def test_property_bold_run_in_lead(faces, text: str, ems: int, bold: int) -> Non
 @given(text=_paragraph, ems=st.integers(8, 20), align=st.sampled_from(["start", "center"]))
 def test_property_ragged_alignments(faces, text: str, ems: int, align: str) -> None:
     _check_property(faces, text, ems, 0.0, align=align)
+
+
+# --- what the renderer draws ---------------------------------------------------------------------
+
+
+def _draw(lines, faces, left: float = 20.0, leading: float = 16.0):
+    """Draw composed lines the way the renderer does (one pre-formatted line of inline spans,
+    letter-spacing and font-feature-settings per span, lang zh-CN) and read the character
+    origins back from the PDF: [(line index, char, x from the column's left edge)]."""
+    import ctypes
+    import html
+
+    import pypdfium2 as pdfium
+    import weasyprint
+    from pypdfium2 import raw
+
+    rows = []
+    for i, line in enumerate(lines):
+        spans = []
+        for s in line.spans:
+            face = faces[s.face]
+            style = (f"font-family:'{face.family}';font-weight:{face.weight};font-size:{s.size}pt;"
+                     f"letter-spacing:{s.tracking:.4f}pt")
+            if s.features:
+                style += ";font-feature-settings:" + ",".join(f"'{f}'" for f in s.features)
+            spans.append(f'<span style="{style}">{html.escape(s.text)}</span>')
+        rows.append(f'<div style="top:{10 + leading * i}pt;left:{left + line.spans[0].x}pt">{"".join(spans)}</div>')
+    doc = (f'<html lang="zh-CN"><style>@page{{size:300pt {20 + leading * len(lines)}pt;margin:0}}'
+           f'body{{margin:0}} div{{position:absolute;white-space:pre;line-height:{leading}pt}}</style>'
+           f'{"".join(rows)}</html>')
+    pdf = pdfium.PdfDocument(weasyprint.HTML(string=doc).write_pdf())
+    page = pdf[0]
+    text = page.get_textpage()
+    height = page.get_height()
+    out = []
+    for j in range(text.count_chars()):
+        ch = text.get_text_range(j, 1)
+        if ch in "\r\n" or raw.FPDFText_IsGenerated(text.raw, j):
+            continue
+        x, y = ctypes.c_double(), ctypes.c_double()
+        raw.FPDFText_GetCharOrigin(text.raw, j, x, y)
+        out.append((round((height - y.value - 10) / leading - 0.5), ch, x.value - left))
+    return out
+
+
+def test_weasyprint_draws_every_span_where_it_was_composed(faces) -> None:
+    runs = [TextRun("以理论武装凝心铸魂。", "serif-bold", 9),
+            TextRun("区政协把学习贯彻“第一议题”——2024年的CPPCC（政协）工作……共组织各类学习研讨活动"
+                    "36次，举办委员周末学习日38次。“委员对话一把手·提案办理协商”，100%完成《实施方案》，"
+                    "重点工作推进。教育、财政、环境建设", "serif", 9)]
+    lines = compose(runs, 99, faces)
+    assert check_lines(runs, lines, 99, faces)[0] == []
+    drawn = _draw(lines, faces)
+    assert "".join(ch for _, ch, _ in drawn) == "".join(body(l) for l in lines)
+    k = 0
+    for i, line in enumerate(lines):
+        for s in line.spans:
+            row, ch, x = drawn[k]
+            assert (row, ch) == (i, s.text[0])
+            # a halved opening mark's glyph is drawn left of its pen position (HarfBuzz offset)
+            if not ("halt" in s.features and ch in "“‘（《〈【〔「『"):
+                assert x == pytest.approx(s.x, abs=0.1), (i, s.text)
+            k += len(s.text)
+        if not line.last:
+            assert line.spans[-1].x + line.spans[-1].width == pytest.approx(99, abs=0.01)
