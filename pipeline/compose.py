@@ -15,9 +15,13 @@ width (the house CJK–Latin gap), whether it may widen, and each full-width mar
 
 Breaking. Total fit (Knuth–Plass style dynamic programming) over the break points that 避头尾
 allows (rules 1–6): each line is either shrunk by compressing its marks evenly, or widened
-evenly at its stretchable gaps up to `max_stretch_em`; lines that cannot be made flush within
-those bounds, overfull lines and a 孤字 last line cost so much that they only appear when the
-paragraph has no other way. Why total fit and not greedy + repair: with CJK a line has only a
+evenly at its stretchable gaps up to `max_stretch_em`. A first pass admits only lines within
+those bounds (a 孤字 last line costs so much it is taken only when nothing else fits); if it
+finds no way through, a second pass also admits loose, ragged and overfull lines, and
+`compose_noted` says which it took. A line costs (30 + badness)²: fewer lines win, and fully
+compressing the optional marks (badness 3) is cheaper than widening (100 at the bound, cubic).
+The measure-independent preparation (cells, pairs, prefix sums, break candidates) is cached
+per paragraph, as copyfit composes the same text at other measures. Why total fit and not greedy + repair: with CJK a line has only a
 handful of feasible ends, so the DP is about as cheap as greedy (O(cells × feasible ends) with
 prefix sums), and 孤字 control and the choice between pulling a character back and pushing one
 down fall out of one cost function instead of repair heuristics.
@@ -30,9 +34,11 @@ it for a left blank (so a WenKai opening mark at a line start keeps its blank). 
 with `fwid` where the face has it (Noto CJK draws a lone U+2014 0.89 em wide). Consecutive cells
 with the same face, size, tracking and features become one Span.
 
-Libraries checked: no maintained Python library does CJK justification (uniseg/pyphen/
-unicode-linebreak only break lines; Pango/WeasyPrint neither compress nor justify CJK;
-Typst's composer is Rust inside Typst), so this module owns it and HarfBuzz measures.
+Libraries checked: none does metric CJK justification in Python. PyICU and uniseg give UAX #14
+break opportunities (not this house's 避头尾 list, no widths); budoux and budou break by phrase;
+cjk-textwrap and cjkjust pad monospace strings; Pango/WeasyPrint neither compress nor justify
+CJK; Typst's composer lives inside Typst. So the break rules are the explicit tables below and
+HarfBuzz (uharfbuzz) measures.
 """
 
 from __future__ import annotations
