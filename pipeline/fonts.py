@@ -162,7 +162,8 @@ def _package_for(family: str) -> str:
 
 
 def _fc_match(family: str, fc_weight: int) -> tuple[str, int, list[str], int]:
-    pattern = f"{family}:weight={fc_weight}"
+    escaped = "".join("\\" + c if c in "\\-:," else c for c in family)   # fontconfig pattern syntax
+    pattern = f"{escaped}:weight={fc_weight}"
     try:
         out = subprocess.run(
             ["fc-match", "-f", "%{file}\\n%{index}\\n%{family}\\n%{weight}\\n", pattern],
