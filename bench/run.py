@@ -281,6 +281,12 @@ def add_proof_row(table: Table, job: Job, display, runs: int) -> None:
 
 
 def fresh_rows(table: Table, edition_arg: str, runs: int, facts: dict) -> None:
+    imports = [scale.fresh_imports() for _ in range(runs)]
+    note = "interpreter start + the modules a build imports"
+    if imports[0].code:
+        note += f"; failed: {imports[0].error}"
+    table.add("python start + imports, fresh process", Times([r.seconds for r in imports], [r.cpu for r in imports]),
+              note)
     done = scale.fresh_builds(edition_dir(edition_arg), runs)
     failed = [r for r in done if r.code]
     facts["build"] = median([r.seconds for r in done])
@@ -321,20 +327,25 @@ def busy_warning() -> str:
 
 
 SCALE_HEAD = (f"{'text':5s} {'chars':>7s} {'lines':>6s} {'compose':>8s} {'ms/1k':>6s} {'layout':>8s} {'ms/1k':>6s} "
-              f"{'render':>8s} {'passes':>6s}  overset")
+              f"{'render':>8s} {'passes':>6s} {'body':>7s}  overset")
 
 
 def scaling_report(sample: Path, runs: int) -> str:
     rows = scale.scaling(sample, runs)
-    out = [f"scaling: synthetic editions, every body paragraph ×k, photos kept; medians of {runs}", SCALE_HEAD]
+    out = [f"scaling: synthetic editions, every body paragraph ×k, photos kept; median CPU time of {runs} runs",
+           SCALE_HEAD]
     for r in rows:
-        c, lay, ren = median(r.compose.wall), median(r.layout.wall), median(r.render.wall)
+        c, lay, ren = median(r.compose.cpu), median(r.layout.cpu), median(r.render.cpu)
         over = f"{r.overset_lines} lines, {r.overset_chars:,} chars" if r.overset_lines else "none"
         out.append(f"×{r.factor:<4d} {r.chars:7,d} {r.lines:6d} {fmt(c):>8s} {scale.per_k_chars(c, r.chars):6.1f} "
-                   f"{fmt(lay):>8s} {scale.per_k_chars(lay, r.chars):6.1f} {fmt(ren):>8s} {r.passes:6d}  {over}")
+                   f"{fmt(lay):>8s} {scale.per_k_chars(lay, r.chars):6.1f} {fmt(ren):>8s} {r.passes:6d} "
+                   f"{r.body_size:5.2f}pt  {over}")
     out.append(f"compose: {scale.linear_verdict(rows, lambda r: r.compose)}")
     out.append(f"layout:  {scale.linear_verdict(rows, lambda r: r.layout)}")
-    out.append("render:  draws only the two pages that fit, so it stays flat; overset text is reported, not drawn")
+    out.append("         (layout = compose in every copyfit pass, linear, + the copyfit search, whose cost depends on "
+               "how the text fits, not on its length)")
+    out.append("render:  draws only what fits on the two pages (more lines at a 9 pt body than at 9.75 pt), not the "
+               "overset text, so it does not grow with the text")
     return "\n".join(out)
 
 

@@ -113,13 +113,15 @@ class ScaleRow:
     layout: Times
     render: Times
     passes: int
+    body_size: float
     overset_lines: int
     overset_chars: int
 
 
 def scale_row(job: Job, factor: int, runs: int) -> ScaleRow:
     inputs = compose_inputs(job.edition, job.style)
-    lines = compose_all(inputs, job.faces)
+    lines = compose_all(inputs, job.faces)  # warm-up
+    lay_out(job.edition, job.style, job.faces)
     compose_times = measure(lambda: compose_all(inputs, job.faces), runs)
     layouts: list = []
     layout_times = measure(lambda: layouts.append(lay_out(job.edition, job.style, job.faces)), runs)
@@ -127,7 +129,7 @@ def scale_row(job: Job, factor: int, runs: int) -> ScaleRow:
     render_times = measure(lambda: render_outputs(display, job.style, job.out, job.faces), runs)
     over = display.overset
     return ScaleRow(factor, text_chars(job.edition), lines, compose_times, layout_times, render_times,
-                    display.passes, over.lines if over else 0, over.chars if over else 0)
+                    display.passes, display.body_size, over.lines if over else 0, over.chars if over else 0)
 
 
 def scaling(sample: Path, runs: int, factors: tuple[int, ...] = FACTORS) -> list[ScaleRow]:
@@ -153,9 +155,10 @@ class LinearFit:
 
 
 def linear_fit(rows: list[ScaleRow], pick: Callable[[ScaleRow], Times]) -> LinearFit:
-    """Least squares t = fixed + slope·chars over the medians."""
+    """Least squares t = fixed + slope·chars over the median CPU times (steadier than wall time
+    on a shared machine; these stages run on one thread)."""
     xs = [r.chars / 1000 for r in rows]
-    ys = [median(pick(r).wall) * 1000 for r in rows]
+    ys = [median(pick(r).cpu) * 1000 for r in rows]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
     fixed = my - slope * mx
@@ -216,6 +219,21 @@ def fresh_build(edition: Path | str, work: Path) -> ProcessRun:
     code, cpu, peak = reap(proc)
     seconds = time.perf_counter() - t0
     return ProcessRun(seconds, cpu, peak, code, last_error(log) if code else "")
+
+
+IMPORTS = ("import pipeline.cli, pipeline.build, pipeline.layout, pipeline.render, pipeline.check, pipeline.docx, "
+           "pipeline.proof, weasyprint, pypdf, pypdfium2, docx, PIL.Image, reportlab.pdfgen.canvas")
+
+
+def fresh_imports() -> ProcessRun:
+    """A new interpreter importing what a build imports: the part of a fresh build that no stage shows."""
+    with tempfile.TemporaryDirectory(prefix="pinban-import-") as tmp:
+        log = Path(tmp) / "import.log"
+        t0 = time.perf_counter()
+        with open(log, "wb") as fh:
+            proc = subprocess.Popen([sys.executable, "-c", IMPORTS], stdout=subprocess.DEVNULL, stderr=fh)
+        code, cpu, peak = reap(proc)
+        return ProcessRun(time.perf_counter() - t0, cpu, peak, code, last_error(log) if code else "")
 
 
 def fresh_builds(edition: Path | str, runs: int) -> list[ProcessRun]:
