@@ -195,19 +195,24 @@ def optional(module: str, attr: str):
         return None, f"pipeline/{module}.py has no {attr}"
 
 
-def warm_up(edition_arg: str, out: str) -> Job:
-    job = prepare(edition_arg, out)
+def warm_up(edition_arg: str, out: str) -> tuple[Job, Times]:
+    """One build's worth of work before timing; returns the job and the time of the first load
+    (fontconfig look-ups and font files; the faces are cached for the rest of the process)."""
+    jobs: list[Job] = []
+    first = measure(lambda: jobs.append(prepare(edition_arg, out)), 1)
+    job = jobs[0]
     display = lay_out(job.edition, job.style, job.faces)
     render.render_outputs(display, job.style, job.out, job.faces)
-    return job
+    return job, first
 
 
 def stage_table(edition_arg: str, runs: int, work: Path) -> tuple[Table, dict]:
     out = str(work / "stages")
-    job = warm_up(edition_arg, out)
+    job, first = warm_up(edition_arg, out)
     table, facts = Table(), {}
     table.add("load (edition, style, faces)", measure(lambda: prepare(edition_arg, out), runs),
-              f"{len(job.edition.blocks)} blocks, {len(job.edition.photos)} photos")
+              f"{len(job.edition.blocks)} blocks, {len(job.edition.photos)} photos; first load in a process "
+              f"{fmt(first.wall)} (faces then cached)")
     inputs = scale.compose_inputs(job.edition, job.style)
     lines = scale.compose_all(inputs, job.faces)
     compose_times = measure(lambda: scale.compose_all(inputs, job.faces), runs)
