@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
+import os
 import re
 import tempfile
 import tomllib
@@ -304,6 +305,10 @@ class Mapping:
     @property
     def percent(self) -> float:
         return 100.0 * self.by_bookmark / self.total if self.total else 100.0
+
+    @property
+    def reanchored(self) -> int:
+        return self.total - self.by_bookmark - len(self.missing)
 
 
 def split_units(paras: list[Para], bookmark_ids: dict[str, str]) -> list[Unit]:
@@ -1359,7 +1364,7 @@ def format_report(r: ReviewResult) -> str:
     lines = [
         f"proof apply: {r.reviewed.name} → {r.edition} (export {r.export_id})" + ("  [dry run: nothing written]" if r.dry_run else ""),
         f"mapped {m.by_bookmark} of {m.total} paragraphs by ID ({m.percent:.0f} %)"
-        + (f", {m.total - m.by_bookmark - len(m.missing)} re-anchored by similarity" if m.total - m.by_bookmark - len(m.missing) else "")
+        + (f", {m.reanchored} re-anchored by similarity" if m.reanchored else "")
         + (f", not found: {', '.join(m.missing)}" if m.missing else ""),
     ]
     verb = "to write" if r.dry_run else "written to " + (", ".join(p.name for p in r.written) or "the sources")
@@ -1374,9 +1379,9 @@ def format_report(r: ReviewResult) -> str:
         lines.append(f"冲突 conflicts — {len(r.conflicts)} paragraph(s) left unchanged:")
         for c in r.conflicts:
             lines.append(f"  {c.id} ({c.where}): {c.reason}")
-            for label, text in (("稿 exported", c.base), ("校 proofread", c.theirs), ("源 source now", c.ours)):
+            for label, text in zip(("稿 exported", "校 proofread", "源 source now"), windows(c.base, c.theirs, c.ours)):
                 if text:
-                    lines.append(f"     {label}: {short(text)}")
+                    lines.append(f"     {label}: {text}")
     if r.not_applied:
         lines.append(f"未应用 not applied — {len(r.not_applied)}; make these changes by hand:")
         for c in r.not_applied:
@@ -1395,6 +1400,13 @@ def format_report(r: ReviewResult) -> str:
         lines.append(f"pinban's own comments: {r.pinban_comments} (recognised, ignored)")
     lines += [f"note: {n}" for n in dict.fromkeys(r.notes)]
     return "\n".join(lines)
+
+
+def windows(base: str, *others: str, before: int = 12, width: int = 48) -> list[str]:
+    """The same stretch of each text, from a little before the first difference."""
+    starts = [len(os.path.commonprefix([base, o])) for o in others if o and o != base]
+    at = max(0, min(starts, default=0) - before)
+    return [("…" if at else "") + short(t[at:], width) if t else "" for t in (base, *others)]
 
 
 def short(text: str, limit: int = 60) -> str:
