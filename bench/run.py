@@ -212,7 +212,7 @@ def stage_table(edition_arg: str, runs: int, work: Path) -> tuple[Table, dict]:
     table, facts = Table(), {}
     table.add("load (edition, style, faces)", measure(lambda: prepare(edition_arg, out), runs),
               f"{len(job.edition.blocks)} blocks, {len(job.edition.photos)} photos; first load in a process "
-              f"{fmt(first.wall)} (faces then cached)")
+              f"{fmt(first.wall[0])} (faces then cached)")
     inputs = scale.compose_inputs(job.edition, job.style)
     lines = scale.compose_all(inputs, job.faces)
     compose_times = measure(lambda: scale.compose_all(inputs, job.faces), runs)
