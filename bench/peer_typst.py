@@ -214,8 +214,11 @@ def font_dirs(families: tuple[str, ...] = FAMILIES) -> list[str]:
     dirs: list[str] = []
     for family in families:
         for weight in ("regular", "bold"):
-            done = subprocess.run(["fc-match", "-f", "%{file}", f"{family}:{weight}"],
-                                  capture_output=True, text=True, check=False)
+            try:
+                done = subprocess.run(["fc-match", "-f", "%{file}", f"{family}:{weight}"],
+                                      capture_output=True, text=True, check=False)
+            except OSError:  # no fontconfig tools: Typst then finds no CJK font and says so
+                return dirs
             folder = str(Path(done.stdout.strip()).parent) if done.stdout.strip() else ""
             if folder and folder not in dirs:
                 dirs.append(folder)
