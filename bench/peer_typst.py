@@ -225,6 +225,13 @@ def font_dirs(families: tuple[str, ...] = FAMILIES) -> list[str]:
     return dirs
 
 
+def missing_families(dirs: list[str]) -> list[str]:
+    import typst
+
+    found = set(typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=dirs).families())
+    return [f for f in FAMILIES if f not in found]
+
+
 COMPILE_ONCE = """
 import sys, time, typst
 src, out, dirs = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -263,6 +270,9 @@ def run_peer(edition: Edition, style: Style, display: DisplayList | None, runs: 
     source, pdf = work / "peer.typ", work / "peer.pdf"
     source.write_text(typ_source(edition, style, display), encoding="utf-8")
     dirs = font_dirs()
+    missing = missing_families(dirs)
+    if missing:
+        return PeerResult([], 0, 0, f"Typst finds no {', '.join(missing)} in the font folders {dirs or '(none)'}")
     try:
         times = [compile_fresh(source, pdf, dirs) for _ in range(runs)]
     except (RuntimeError, ValueError) as exc:
