@@ -297,7 +297,8 @@ def main() -> None:
         seconds = compile_fresh(target, target.with_suffix(".pdf"), font_dirs())
         total = time.perf_counter() - t0
         pages = pdf_pages(target.with_suffix(".pdf"))
-    print(f"typst compile {seconds:.2f} s ({total:.2f} s with interpreter start), {pages} pages -> {target}")
+    where = f" -> {target}" if args.out else ""
+    print(f"typst compile {seconds:.2f} s ({total:.2f} s with interpreter start), {pages} pages{where}")
 
 
 if __name__ == "__main__":
