@@ -101,6 +101,7 @@ class DisplayList:
     grid_origin: float  # y of the first body baseline; body baselines are grid_origin + k × leading
     overset: Overset | None
     passes: int  # copyfit passes made
+    date: str = ""  # the edition's date, ISO 8601: dates written into the outputs come from it
 
     def frames(self, kind: str | None = None) -> list[Frame]:
         return [f for p in self.pages for f in p.frames if kind is None or f.kind == kind]

@@ -638,6 +638,7 @@ def display_list(edition: Edition, best: Attempt, faces: dict[str, Face], passes
                           tuple(frames), tuple(pictures), tuple(rules)))
     return DisplayList(
         edition=edition.name,
+        date=edition.date.isoformat(),
         title=f"{edition.section} {edition.date_text} 第{edition.pages[0]}–{edition.pages[1]}版 {edition.headline.title}",
         pages=tuple(pages),
         body_size=style.body_size,

@@ -40,12 +40,12 @@ def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[st
 
 
 def build_time(display: DisplayList) -> dt.datetime:
-    """Same input, same bytes: SOURCE_DATE_EPOCH if set, else the edition's date (from its name)."""
+    """Same input, same bytes: SOURCE_DATE_EPOCH if set, else the edition's date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     try:
-        day = dt.date.fromisoformat(display.edition[:10])
+        day = dt.date.fromisoformat(display.date)
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     except ValueError:
         return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
