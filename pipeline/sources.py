@@ -411,7 +411,8 @@ def check_unique_ids(photos: tuple[Photo, ...]) -> None:
 
 # --- report.md ------------------------------------------------------------------------------
 
-BOLD_RE = re.compile(r"\*\*(.+?)\*\*")
+# Bold text neither starts nor ends with *, so "******" is a stray marker, not a bold "*".
+BOLD_RE = re.compile(r"\*\*(?!\*)(.+?)(?<!\*)\*\*")
 
 
 def load_report(path: Path) -> tuple[Block, ...]:

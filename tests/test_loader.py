@@ -99,6 +99,7 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
     ("# \n\n正文。", "report.md:1", "empty heading"),
     ("> 导语一。\n> 导语二。\n正文。", "report.md:2", "more than one intro"),
     ("**粗体没有结束。正文。", "report.md:1", "unbalanced **"),
+    ("******", "report.md:1", "unbalanced **"),  # found by fuzzing: was read as a bold “*”
 ])
 def test_report_errors(tmp_path: Path, report: str | bytes, where: str, fragment: str) -> None:
     exc = error_of(edition(tmp_path, report=report))
