@@ -943,6 +943,14 @@ class Sources:
         self.eol = line_ending(self.md_raw)
         self.block_items = [it for it in self.items.values() if it.file == REPORT_FILE]
 
+    def where(self, item: draft.Item) -> str:
+        """file:line of an item now; for edition.toml the line of its first value."""
+        for p in item.pieces:
+            s = self.strings.get(p.field) if item.file == EDITION_FILE else None
+            if s is not None:
+                return f"{EDITION_FILE}:{self.toml_raw.count(chr(10), 0, s.start) + 1}"
+        return item.where
+
     def toml_string(self, path: str) -> TomlString:
         s = self.strings.get(path) or (self.strings.get(path[:-3]) if path.endswith("[0]") else None)
         if s is None or not s.quote:
@@ -1061,7 +1069,7 @@ class Planner:
             if deleted:
                 plan.md.append(self.delete_block(block))
                 plan.expect_blocks[block.line] = []
-                plan.changes.append(Change(item_id, location, ours.where, ours.text, "(删除本段)", authors, tracked, "删段"))
+                plan.changes.append(Change(item_id, location, self.src.where(ours), ours.text, "(删除本段)", authors, tracked, "删段"))
                 return
             plan.md += [self.md_edit(block, fe) for e in edits for fe in place_edit(e, ours)]
             new_text = apply_edits(ours.text, edits)
@@ -1074,7 +1082,7 @@ class Planner:
         for e in edits:
             before, after = context(ours.text, e.start, e.end, e.text)
             note = "分段" if "\n" in e.text else ""
-            plan.changes.append(Change(item_id, location, ours.where, before, after, e.authors, tracked, note))
+            plan.changes.append(Change(item_id, location, self.src.where(ours), before, after, e.authors, tracked, note))
 
     def plan_join(self, plan: GroupPlan, parts: list[tuple]) -> None:
         first = self.src.blocks[parts[0][1].line]

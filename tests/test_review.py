@@ -732,3 +732,61 @@ def test_rebuild_after_apply_shows_the_correction_in_the_spread(
     pdf.close()
     assert "明确二十二项任务清单" in spread
     assert "明确22项任务清单" not in spread
+
+
+# --- the reader on what Word, WPS and LibreOffice write ---------------------------------------------
+
+WORD_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:pPr><w:pStyle w:val="X1"/><w:rPr><w:del w:id="1" w:author="甲"/></w:rPr></w:pPr>
+ <w:bookmarkStart w:id="5" w:name="_pb_b001"/><w:bookmarkEnd w:id="5"/>
+ <w:r><w:rPr><w:b/></w:rPr><w:t>引语。</w:t></w:r>
+ <w:ins w:id="2" w:author="乙"><w:r><w:t>新</w:t></w:r></w:ins>
+ <w:del w:id="3" w:author="丙"><w:r><w:delText>旧</w:delText></w:r></w:del>
+ <w:ins w:id="4" w:author="乙"><w:del w:id="6" w:author="丁"><w:r><w:delText>来去</w:delText></w:r></w:del></w:ins>
+ <w:hyperlink><w:r><w:t>链接</w:t></w:r></w:hyperlink>
+ <w:r><w:tab/><w:t>甲</w:t><w:br/><w:t>乙</w:t><w:br w:type="page"/></w:r>
+ <w:fldSimple w:instr="PAGE"><w:r><w:t>7</w:t></w:r></w:fldSimple>
+ <w:r><w:instrText>IGNORED</w:instrText></w:r>
+ <w:moveFrom w:id="7" w:author="甲"><w:r><w:t>移走</w:t></w:r></w:moveFrom>
+ <w:r><w:rPr><w:rStyle w:val="Loc"/></w:rPr><w:t>〔02版·第1栏〕</w:t></w:r>
+</w:p>
+<w:p><w:pPr><w:rPr><w:ins w:id="8" w:author="乙"/></w:rPr></w:pPr>
+ <w:moveTo w:id="9" w:author="甲"><w:r><w:t>移走</w:t></w:r></w:moveTo><w:r><w:t>后</w:t></w:r>
+ <w:r><w:drawing/></w:r>
+</w:p>
+</w:body></w:document>"""
+
+STYLES_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:style w:type="paragraph" w:styleId="X1"><w:name w:val="报道正文"/></w:style>
+<w:style w:type="character" w:styleId="Loc"><w:name w:val="版面位置"/></w:style>
+</w:styles>"""
+
+
+def test_reader_views_of_tracked_changes_fields_and_marks(tmp_path: Path) -> None:
+    path = tmp_path / "word.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", WORD_XML)
+        z.writestr("word/styles.xml", STYLES_XML)
+    doc = review.read_reviewed(path)
+    first, second = doc.paras
+    assert first.style == "报道正文" and first.marks == [("_pb_b001", 0)]
+    assert (first.mark_orig, first.mark_acc) == (True, False)  # deleted mark: runs on into the next
+    assert (second.mark_orig, second.mark_acc) == (False, True)  # inserted mark
+    assert review.view(first.toks, accepted=False) == "引语。旧链接\t甲\n乙7移走〔02版·第1栏〕"
+    assert review.view(first.toks, accepted=True) == "引语。新链接\t甲\n乙7〔02版·第1栏〕"
+    assert [t.bold for t in first.toks[:4]] == [True, True, True, False]
+    assert [t.marker for t in first.toks][-1] is True
+    assert review.view(second.toks, accepted=False) == "后"
+    assert review.view(second.toks, accepted=True) == "移走后"
+    manifest = {"items": [{"id": "b001", "bookmark": "_pb_b001", "marker": "〔02版·第1栏〕", "text": "引语。旧链接\t甲\n乙7移走",
+                           "style": "报道正文"}], "notes": []}
+    mapping = review.map_paragraphs(doc, manifest)
+    t = mapping.found["b001"]
+    assert t.joined_next is False  # nothing after it to run on into
+    edits, tracked = review.theirs_edits(t, manifest["items"][0]["text"])
+    assert tracked
+    assert [(e.start, e.end, e.text, e.authors) for e in edits] == [(3, 4, "新", ("乙", "丙")), (11, 13, "", ("甲",))]
+    # the next paragraph has no ID, is not a split (its text "后" was there before) and is like nothing
+    assert [(u.after, u.text) for u in mapping.unmapped] == [("b001", "移走后")]
