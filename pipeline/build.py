@@ -151,8 +151,12 @@ def apply_proof(reviewed: Path, edition_arg: str | None, progress: Progress, dry
     folder = edition_dir(edition_arg)
     result = apply_review(reviewed, folder, dry_run=dry_run)
     print(result.report())
-    if result.conflicts:
-        raise PinbanError(f"{len(result.conflicts)} paragraph(s) in conflict were not changed", str(reviewed), "see the conflict list above")
+    # Everything that needs the editor's hand makes the command fail, after the report.
+    left = [(len(result.conflicts), "in conflict"), (len(result.not_applied), "not applied"),
+            (len(result.mapping.unmapped), "not mapped to a source")]
+    left = [f"{n} paragraph(s) {what}" for n, what in left if n]
+    if left:
+        raise PinbanError("; ".join(left) + ", left unchanged", str(reviewed), "see the lists above")
 
 
 def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> None:
