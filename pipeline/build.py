@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .display import DisplayList
-from .errors import PinbanError
+from .errors import PinbanError, UsageError
 from .fonts import Face, load_face
 from .model import Edition, Finding
 from .project import edition_dir, output_dir, project_root, write_atomic
@@ -119,7 +119,14 @@ def warn_notices(notices: tuple[Finding, ...], progress: Progress) -> None:
 def run_check(edition_arg: str | None, out: str | None, progress: Progress, strict: bool, as_json: bool) -> bool:
     from .check import check_edition, format_findings
 
-    job = prepare(edition_arg, out)
+    try:
+        job = prepare(edition_arg, out)
+    except PinbanError as exc:
+        if not as_json or isinstance(exc, UsageError):
+            raise
+        failure = Finding("error", "load-failed", exc.message, exc.where, exc.hint)
+        print(json.dumps([finding_json(failure)], ensure_ascii=False, indent=1))
+        return True
     findings = check_edition(job, progress)
     failing = [f for f in findings if f.severity == "error" or (strict and f.severity == "warning")]
     if as_json:

@@ -79,6 +79,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 — a bug still gets one line, not a traceback
+        click.echo(f"pinban: internal error: {type(exc).__name__}: {exc} (hint: this is a pinban bug; "
+                   "please report it with the edition folder)", err=True)
+        sys.exit(70)
     sys.exit(0)
 
 

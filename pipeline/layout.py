@@ -22,6 +22,7 @@ never distorted. Explicit placements take their cells first and the rest is arra
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -246,9 +247,11 @@ class Row:
 @lru_cache(maxsize=256)
 def pixel_size(path: str) -> tuple[int, int]:
     try:
-        with Image.open(path) as im:
-            return im.size
-    except (OSError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # check reports the size itself
+            with Image.open(path) as im:
+                return im.size
+    except (OSError, ValueError, Image.DecompressionBombError):
         return (0, 0)
 
 

@@ -11,7 +11,10 @@ import datetime as dt
 import html
 import io
 import os
+import warnings
 from pathlib import Path
+
+from PIL import Image
 
 from .display import DisplayList, Frame, Page, Picture, TextLine
 from .errors import PinbanError
@@ -209,9 +212,12 @@ def write_pdf(document: str, style: Style, display: DisplayList) -> bytes:
 
     roots = [style.root, project_root() / "sources" / display.edition]
     roots += [Path(p.src).parent for page in display.pages for p in page.pictures if p.src]
-    doc = weasyprint.HTML(string=document, url_fetcher=url_fetcher_for(roots), base_url=str(style.root))
     buffer = io.BytesIO()
-    doc.write_pdf(buffer, pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
+    with warnings.catch_warnings():
+        # WeasyPrint opens the photos with Pillow too; pinban check reports huge photos itself
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        doc = weasyprint.HTML(string=document, url_fetcher=url_fetcher_for(roots), base_url=str(style.root))
+        doc.write_pdf(buffer, pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
     return buffer.getvalue()
 
 
