@@ -213,8 +213,8 @@ def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> N
 def build_report(job: Job, display: DisplayList, findings: list[Finding], timings, formatter) -> str:
     lines = [
         f"pinban build report: {job.edition.name}",
-        f"body {display.body_size:g} pt on {display.leading:g} pt leading, {display.passes} copyfit pass(es), "
-        f"{'overset ' + str(display.overset.lines) + ' lines' if display.overset else 'no overset'}",
+        (f"body {display.body_size:g} pt on {display.leading:g} pt leading, {display.passes} copyfit pass(es), "
+        f"{'overset ' + str(display.overset.lines) + ' lines' if display.overset else 'no overset'}"),
         "",
         "time per stage:",
         *(f"  {stage:<20} {seconds:6.2f} s" for stage, seconds in timings),

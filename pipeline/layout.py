@@ -519,7 +519,7 @@ def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, i
 def budget_range(auto: list[Row], intro_rows: int) -> range:
     natural = sum(r.natural for r in auto)
     if not auto:
-        return range(0, 1)
+        return range(1)
     low = max(math.floor(natural * 0.75), sum(intro_rows for r in auto if r.cells[0].photo is None), 1)
     return range(low, math.ceil(natural * 1.25) + 1)
 

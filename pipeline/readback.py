@@ -28,7 +28,7 @@ class Char:
 def read_chars(pdf: Path | bytes) -> list[list[Char]]:
     """Per page, the characters in content-stream order."""
     import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
+    from pypdfium2 import raw
 
     doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
     pages: list[list[Char]] = []

@@ -17,7 +17,6 @@ from pathlib import Path
 from PIL import Image
 
 from .display import DisplayList, Frame, Page, Picture, TextLine
-from .errors import PinbanError
 from .fonts import Face
 from .project import write_atomic
 from .style import Style
@@ -109,7 +108,7 @@ def picture_html(p: Picture) -> str:
     box = f"left:{p.x:.3f}pt;top:{p.y:.3f}pt;width:{p.width:.3f}pt;height:{p.height:.3f}pt"
     if not p.src or not p.pixels[0]:
         return f'<div class="ph" style="{box}">{MISSING_PHOTO} {esc(p.photo_id)}</div>'
-    cl, ct, cw, ch = p.crop
+    cl, ct, cw, _ch = p.crop
     scale = p.width / cw
     img = (f"left:{-cl * scale:.3f}pt;top:{-ct * scale:.3f}pt;"
            f"width:{p.pixels[0] * scale:.3f}pt;height:{p.pixels[1] * scale:.3f}pt")

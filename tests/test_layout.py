@@ -61,7 +61,7 @@ def test_items_inside_the_type_area_and_never_across_the_fold(sample_build):
     for page in display.pages:
         x0 = style.page_width - style.margin_inner - style.type_width if page.index == 0 else style.margin_inner
         for label, left, top, right, bottom in boxes(page):
-            if label.startswith(f"{page.name}-title") or label.startswith(f"{page.name}-subtitle"):
+            if label.startswith((f"{page.name}-title", f"{page.name}-subtitle")):
                 assert 0 <= left and right <= page.width, label  # the headline may reach the fold, not cross it
                 continue
             assert x0 - 0.01 <= left and right <= x0 + style.type_width + 0.01, label
@@ -119,7 +119,7 @@ def test_fifteen_images_in_the_pdf(sample_build):
 
 
 def test_pdftotext_reads_the_report_in_order(sample_build):
-    display, job, out = sample_build
+    display, _job, out = sample_build
     raw = subprocess.run(["pdftotext", "-raw", str(out / "pages.pdf"), "-"], capture_output=True, text=True,
                          check=True).stdout
     pages = [squash(p) for p in raw.split("\f")]
@@ -187,7 +187,7 @@ def test_jpegs_embedded_as_they_are(sample_build):
 
     import pypdf
 
-    display, job, out = sample_build
+    _display, job, out = sample_build
     reader = pypdf.PdfReader(out / "pages.pdf")
     embedded = set()
     for page in reader.pages:
