@@ -233,9 +233,19 @@ def photo_finding(photo: Photo, severity: str, code: str, message: str, hint: st
 
 
 def inspect_photo(photo: Photo, style: Style) -> tuple[list[Finding], ImageKind | None, tuple[int, int]]:
-    from PIL import Image
+    from PIL import Image, ImageFile
 
     assert photo.path is not None
+    # WeasyPrint switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when imported;
+    # a truncated photo must still be found corrupt here.
+    truncated, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        return inspect_image(photo, style, Image)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+
+
+def inspect_image(photo: Photo, style: Style, Image) -> tuple[list[Finding], ImageKind | None, tuple[int, int]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning: we report size ourselves
         try:

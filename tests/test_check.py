@@ -454,3 +454,12 @@ def test_findings_serialise_for_json() -> None:
     f = Finding("warning", "orphan-char", "孤字", "02版·第1栏·第3行", "", "b002", 26, 28, "02", (1.0, 2.0, 3.0, 4.0))
     data = json.loads(json.dumps(finding_json(f), ensure_ascii=False))
     assert data["block_id"] == "b002" and data["box"] == [1.0, 2.0, 3.0, 4.0] and "hint" not in data
+
+
+def test_corrupt_photo_found_after_weasyprint_is_imported(tmp_path: Path) -> None:
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES process-wide; the check must not care."""
+    import weasyprint  # noqa: F401
+
+    data = image_bytes(Image.effect_noise((1800, 1200), 60), "JPEG")[:40_000]
+    found = photo_edition(tmp_path, data)
+    assert ("error", "photo-corrupt", "photo.p01") in [(f.severity, f.code, f.block_id) for f in found], found
