@@ -316,16 +316,14 @@ def verdict(wall: float, cpu: float, target: float) -> str:
     return "met in CPU time, not in wall time (busy machine)" if cpu <= target else "NOT met"
 
 
-def busy_warning() -> str:
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
+def busy_warning(facts: dict) -> str:
+    """A fresh build is one busy thread: wall time well above its CPU time means other work
+    shared the cores, and every wall figure is inflated."""
+    wall, cpu = facts.get("build", 0.0), facts.get("build_cpu", 0.0)
+    if not cpu or wall <= 1.2 * cpu:
         return ""
-    cores = os.cpu_count() or 1
-    if load <= cores * 0.75:  # this benchmark itself keeps one core busy
-        return ""
-    return (f"note: the machine was busy (load {load:.1f} on {cores} cores): wall times are inflated; the cpu column "
-            "(process time, one thread) is closer to what an idle machine takes")
+    return (f"note: the machine was busy (a fresh build took {wall:.2f} s wall for {cpu:.2f} s CPU): wall times "
+            "are inflated; the cpu column (process time) is closer to what an idle machine takes")
 
 
 # --- scaling, batch and peer ------------------------------------------------------------------
@@ -451,8 +449,8 @@ def main() -> None:
         fresh_rows(table, edition_arg, args.runs, facts)
         section(table.render(f"stages on {sample.name}: {args.runs} runs each, in-process after one warm-up"))
         section(targets(facts))
-        if busy_warning():
-            section(busy_warning())
+        if busy_warning(facts):
+            section(busy_warning(facts))
         if not args.no_scale:
             section(scaling_report(sample, min(args.runs, 3)))
             section(batch_report(sample))
