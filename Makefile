@@ -5,6 +5,7 @@ BIN     := $(VENV)/bin
 EDITION ?= 2025-01-07-fengtai-lianghui
 READY   := $(VENV)/.ready
 TESTREADY := $(VENV)/.test-ready
+BENCHREADY := $(VENV)/.bench-ready
 
 .PHONY: pdf build docx check proof test bench lint clean sysdeps
 
@@ -26,9 +27,8 @@ proof: $(READY)
 test: $(TESTREADY)
 	$(BIN)/python -m pytest
 
-bench: $(TESTREADY)
-	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python bench/run.py
+bench: $(BENCHREADY)     ## make bench BENCH_ARGS=--profile (or --quick)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(TESTREADY)
 	$(BIN)/ruff check pipeline tests bench tools
@@ -43,6 +43,10 @@ $(READY): pyproject.toml tools/sysdeps.sh
 $(TESTREADY): $(READY)
 	@sh tools/sysdeps.sh --test
 	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+$(BENCHREADY): $(TESTREADY)
+	$(BIN)/python -m pip install -q -e '.[bench]'
 	@touch $@
 
 clean:

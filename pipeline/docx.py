@@ -320,7 +320,10 @@ def thumbnail(path: Path) -> bytes:
     from PIL import Image
 
     with Image.open(path) as img:
-        img.draft("RGB", (640, 640))  # JPEG: decode at a reduced scale, ten times faster
+        w, h = img.size
+        k = min(640 / w, 640 / h, 1)
+        # JPEG: decode at a reduced scale (draft picks a scale no smaller than asked), much faster
+        img.draft("RGB", (round(w * k), round(h * k)))
         img = img.convert("RGB")
         img.thumbnail((640, 640))
         buf = io.BytesIO()

@@ -152,7 +152,9 @@ def block_html(group: list[TextLine], faces: dict[str, Face]) -> str:
     # In a CSS line box the baseline sits (L + (A - D)·S) / 2 below the line's top.
     top = first.baseline - (leading + (asc - desc) * size) / 2
     text = "\n".join(line_html(line) for line in group)
-    return (f'<div class="b f-{face_key}" style="left:{first.x:.3f}pt;top:{top:.3f}pt;'
+    # an explicit width spares WeasyPrint measuring every line again to size the block
+    width = max(line.measure for line in group)
+    return (f'<div class="b f-{face_key}" style="left:{first.x:.3f}pt;top:{top:.3f}pt;width:{width:.3f}pt;'
             f'font-size:{size:.3f}pt;line-height:{leading:.3f}pt">{text}</div>')
 
 
@@ -241,27 +243,68 @@ def set_bleed_box(pdf: bytes, style: Style) -> bytes:
 
 
 def impose_spread(pages: bytes, style: Style, display: DisplayList) -> bytes:
-    """One sheet with both trimmed pages side by side, made from pages.pdf (no second layout):
-    each page is clipped to its trim box and placed at its offset in the spread."""
+    """One sheet with both trimmed pages side by side, made from pages.pdf (no second layout).
+
+    Each page becomes a form XObject whose BBox is its trim box (the form clips to it), drawn
+    at the page's offset in the spread. The page's content stream is copied still compressed,
+    its resources cloned: nothing is parsed or re-encoded."""
     import hashlib
 
-    from pypdf import PdfReader, PdfWriter, Transformation
-    from pypdf.generic import ArrayObject, ByteStringObject
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        StreamObject,
+    )
 
     reader = PdfReader(io.BytesIO(pages))
     writer = PdfWriter()
     sheet = writer.add_blank_page(width=2 * style.page_width, height=style.page_height)
-    for page, layout_page in zip(reader.pages, display.pages):
-        page.cropbox = page.trimbox
-        sheet.merge_transformed_page(page, Transformation().translate(tx=layout_page.offset, ty=0))
+    forms = DictionaryObject()
+    drawing = []
+    for n, (page, layout_page) in enumerate(zip(reader.pages, display.pages)):
+        form = page_form(page, writer)
+        form.update({
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(float(v)) for v in page.trimbox),
+            NameObject("/Resources"): page["/Resources"].get_object().clone(writer),
+        })
+        name = f"/Page{n}"
+        forms[NameObject(name)] = writer._add_object(form)
+        drawing.append(f"q 1 0 0 1 {layout_page.offset:.4f} 0 cm {name} Do Q")
+    content = DecodedStreamObject()
+    content.set_data(" ".join(drawing).encode("ascii"))
+    sheet[NameObject("/Contents")] = writer._add_object(content)
+    sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): forms})
     if reader.metadata:
         writer.add_metadata(dict(reader.metadata))
     digest = hashlib.md5(pages).digest()  # same input, same bytes
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
-    writer.compress_identical_objects()
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def page_form(page, writer):
+    """A stream holding the page's content: the compressed bytes as they are when the page has
+    one content stream, else the streams joined."""
+    from pypdf.generic import NameObject, StreamObject
+
+    contents = page["/Contents"].get_object()
+    form = StreamObject()
+    if isinstance(contents, StreamObject):
+        form._data = contents._data
+        for key in ("/Filter", "/DecodeParms"):
+            if key in contents:
+                form[NameObject(key)] = contents[key].clone(writer)
+    else:
+        form.set_data(page.get_contents().get_data())
+    return form
 
 
 def preview_png(pdf: bytes, dpi: int = PREVIEW_DPI) -> bytes:
@@ -271,7 +314,7 @@ def preview_png(pdf: bytes, dpi: int = PREVIEW_DPI) -> bytes:
     try:
         image = document[0].render(scale=dpi / 72).to_pil()
         buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=6)
+        image.save(buffer, format="PNG", compress_level=1)  # fast; the preview is not archived
         return buffer.getvalue()
     finally:
         document.close()
