@@ -258,7 +258,6 @@ def impose_spread(pages: bytes, style: Style, display: DisplayList) -> bytes:
         DictionaryObject,
         FloatObject,
         NameObject,
-        StreamObject,
     )
 
     reader = PdfReader(io.BytesIO(pages))
