@@ -1,0 +1,493 @@
+"""Typography audit of the built PDF: the drawn body lines, read back, against typography.md.
+
+The composer has its own checks (`compose.check_lines`); this audit reads what WeasyPrint drew,
+so it also catches a renderer that draws something other than what was composed. From the PDF
+(pypdfium2) it takes every character's pen origin, drawn size and advance (the embedded font's
+glyph width); from the display list only geometry — where the body columns are, the leading,
+the baseline grid — plus, per line, the two facts a PDF cannot tell: whether the composer ended
+a paragraph there (TextLine.last) and whether the line is a head (section/subsection). A drawn
+line that matches no composed line counts as a body line that continues its paragraph.
+
+Reading a line (em = the character's drawn size):
+- a closing mark or stop at the line end counts half an em wide: its ink is flush (rule 8);
+- an opening mark's ink sits in the right half of its em box, so at a line start its pen may be
+  half an em left of the edge (blank removed, rule 9), and a pair's width runs from the first
+  mark's origin to the end of the second mark's ink half or kept blank (rule 7);
+- a gap's widening is measured only between a full-width non-mark and a following full-width
+  character whose ink starts at its origin (hanzi, closing marks, stops): elsewhere compression,
+  the house CJK–Latin gap and widening cannot be told apart.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import math
+import statistics
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .display import DisplayList, Frame, TextLine
+from .model import Finding
+
+# --- the rules' character classes (typography.md 1–5, written out here on purpose: the audit
+# must not inherit a mistake from the composer's tables) ------------------------------------------
+
+OPENING = frozenset("“‘（〔【《〈「『")
+CLOSING = frozenset("”’）〕】》〉」』")
+STOPS = frozenset("、，。；：？！")
+MARKS = OPENING | CLOSING | STOPS
+NO_START = STOPS | CLOSING | frozenset("·・—～…")   # rules 1, 2 and 4 (a 2-em unit never starts a line)
+NO_END = OPENING                                     # rule 3
+UNIT_AFTER_DIGIT = frozenset("%‰℃°")                 # rule 5: stays with its number
+JOINERS = frozenset(".,:/-'")                        # inside a number or word: 3.5, 1/2
+HEAD_KINDS = frozenset({"section", "subsection"})
+
+FLUSH_TOL = 0.1     # pt, rule 11
+INDENT_TOL = 0.1    # pt, rule 15
+PAIR_TOL = 0.05     # pt over 1.5 em, rule 7
+GRID_TOL = 0.05     # pt, rule 14
+MAX_GAP_EM = 0.25   # rule 12, the house bound
+UNIT_GAP_TOL = 0.05  # pt: nothing may space out inside a word, a number, —— or ……
+SLACK = 1.0         # pt around a column when assigning characters to it
+
+
+# --- reading the PDF ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Glyph:
+    text: str
+    x: float          # pen origin, pt from the page's left edge
+    baseline: float   # pt from the page's top edge
+    size: float       # font size as drawn, pt
+    advance: float    # the embedded font's advance of the glyph at `size` (no letter-spacing), pt
+
+    @property
+    def em_box(self) -> tuple[float, float, float, float]:
+        """left, top, right, bottom of the glyph's em box (for finding boxes)."""
+        return (self.x, self.baseline - 0.88 * self.size, self.x + max(self.advance, 0.5 * self.size),
+                self.baseline + 0.12 * self.size)
+
+
+def read_glyphs(pdf: Path | bytes) -> list[list[Glyph]]:
+    """Per PDF page, the drawn characters (PDFium's inferred ones dropped), with advances read
+    from the embedded fonts' widths. Coordinates from the trim box's top-left corner."""
+    import pypdfium2 as pdfium
+    from pypdfium2 import raw
+
+    doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+    pages: list[list[Glyph]] = []
+    try:
+        for page in doc:
+            left, _bottom, _right, top = page.get_trimbox()
+            textpage = page.get_textpage()
+            tp = textpage.raw
+            ox, oy, width = ctypes.c_double(), ctypes.c_double(), ctypes.c_float()
+            thousand = ctypes.c_float(1000.0)
+            matrix = raw.FS_MATRIX()
+            out: list[Glyph] = []
+            for i in range(textpage.count_chars()):
+                if raw.FPDFText_IsGenerated(tp, i) == 1:
+                    continue
+                code = raw.FPDFText_GetUnicode(tp, i)
+                ch = chr(code) if code else ""
+                if not ch or ch in "\r\n":
+                    continue
+                raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
+                raw.FPDFText_GetMatrix(tp, i, matrix)
+                # WeasyPrint draws in px: the size as drawn is the font size scaled by the matrix
+                size = raw.FPDFText_GetFontSize(tp, i) * math.hypot(matrix.c, matrix.d)
+                font = raw.FPDFTextObj_GetFont(raw.FPDFText_GetTextObject(tp, i))
+                # the glyph's width from the font's /W array (the unicode is mapped back to its code)
+                ok = font and raw.FPDFFont_GetGlyphWidth(font, code, thousand, width)
+                advance = width.value / 1000 * size if ok else size
+                out.append(Glyph(ch, ox.value - left, top - oy.value, size, advance))
+            textpage.close()
+            page.close()
+            pages.append(out)
+    finally:
+        doc.close()
+    return pages
+
+
+def glyphs_per_page(pdf_pages: list[list[Glyph]], display: DisplayList) -> list[list[Glyph]]:
+    """One glyph list per display page: pages.pdf maps one to one; the spread sheet holds all
+    pages side by side and is cut at the pages' offsets."""
+    if len(pdf_pages) == len(display.pages):
+        return pdf_pages
+    if len(pdf_pages) == 1:
+        out: list[list[Glyph]] = [[] for _ in display.pages]
+        for g in pdf_pages[0]:
+            k = next((k for k, p in enumerate(display.pages) if p.offset <= g.x < p.offset + p.width),
+                     len(display.pages) - 1 if g.x >= display.pages[-1].offset else 0)
+            shift = display.pages[k].offset
+            out[k].append(Glyph(g.text, g.x - shift, g.baseline, g.size, g.advance))
+        return out
+    raise ValueError(f"the PDF has {len(pdf_pages)} pages, the display list {len(display.pages)}")
+
+
+# --- lines as drawn -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawnLine:
+    page: str
+    frame: Frame
+    number: int                   # grid line within the column, 1-based
+    glyphs: tuple[Glyph, ...]     # left to right
+    composed: TextLine | None     # the display line on this baseline, if any
+
+    @property
+    def baseline(self) -> float:
+        return statistics.median(g.baseline for g in self.glyphs)
+
+    @property
+    def kind(self) -> str:
+        return self.composed.kind if self.composed else "body"
+
+    @property
+    def head(self) -> bool:
+        return self.kind in HEAD_KINDS
+
+    @property
+    def last(self) -> bool:
+        return bool(self.composed and self.composed.last)
+
+    @property
+    def text(self) -> str:
+        return "".join(g.text for g in self.glyphs)
+
+    @property
+    def where(self) -> str:
+        return f"{self.page}版·第{self.frame.column}栏·第{self.number}行"
+
+
+def in_column(g: Glyph, f: Frame) -> bool:
+    # an opening mark set half width at a line start has its pen half an em left of the edge
+    return (f.x - g.size / 2 - SLACK <= g.x <= f.x + f.width + SLACK
+            and f.y - SLACK <= g.baseline <= f.y + f.height + SLACK)
+
+
+def drawn_lines(display: DisplayList, pages: list[list[Glyph]]) -> list[DrawnLine]:
+    """The body columns' lines as drawn, in reading order (the display list's frame order)."""
+    tops = column_tops(display)
+    out: list[DrawnLine] = []
+    for page, glyphs in zip(display.pages, pages):
+        columns = [f for f in page.frames if f.kind == "column"]
+        found: dict[str, list[Glyph]] = {f.id: [] for f in columns}
+        for g in glyphs:
+            frame = next((f for f in columns if in_column(g, f)), None)
+            if frame is not None:
+                found[frame.id].append(g)
+        for frame in columns:
+            first = tops[(page.name, frame.column)]
+            for row in rows(found[frame.id]):
+                base = statistics.median(g.baseline for g in row)
+                composed = next((t for t in frame.lines if abs(t.baseline - base) < 0.5), None)
+                number = round((base - first) / display.leading) + 1
+                out.append(DrawnLine(page.name, frame, number, tuple(row), composed))
+    return out
+
+
+def column_tops(display: DisplayList) -> dict[tuple[str, int], float]:
+    """(page, column) → the column's first grid baseline (line numbers count from it, as the
+    layout counts them: from the top of the column's first stretch)."""
+    tops: dict[tuple[str, int], float] = {}
+    lead, origin = display.leading, display.grid_origin
+    for page in display.pages:
+        for f in page.frames:
+            if f.kind != "column":
+                continue
+            base = origin + math.ceil((f.y - origin) / lead - 1e-6) * lead
+            key = (page.name, f.column)
+            tops[key] = min(tops.get(key, base), base)
+    return tops
+
+
+def rows(glyphs: list[Glyph], tol: float = 1.0) -> list[list[Glyph]]:
+    """Glyphs grouped by baseline (baselines within `tol` of a row's first), top to bottom, each
+    row's spaces trimmed. Within a row the drawing order is kept: it is the text order, and a
+    mark whose blank half was removed may be drawn left of the mark before it (、“)."""
+    starts: list[float] = []
+    for b in sorted({g.baseline for g in glyphs}):
+        if not starts or b - starts[-1] > tol:
+            starts.append(b)
+    out: list[list[Glyph]] = [[] for _ in starts]
+    for g in glyphs:
+        out[bisect.bisect_right(starts, g.baseline) - 1].append(g)
+    return [trimmed for row in out if (trimmed := strip_spaces(row))]
+
+
+def strip_spaces(row: list[Glyph]) -> list[Glyph]:
+    a, b = 0, len(row)
+    while a < b and row[a].text.isspace():
+        a += 1
+    while b > a and row[b - 1].text.isspace():
+        b -= 1
+    return row[a:b]
+
+
+# --- measuring a drawn line -----------------------------------------------------------------------
+
+
+def wide(ch: str) -> bool:
+    """Full-width: its advance is one em in a CJK face."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def solid(ch: str) -> bool:
+    """A full-width character whose em box is all ink side: no blank half to compress."""
+    return wide(ch) and ch not in MARKS
+
+
+def right_edge(g: Glyph) -> float:
+    """Where a line ending in `g` ends: a closing mark or stop counts half an em (rule 8: set half
+    width, its ink is flush)."""
+    if g.text in CLOSING or g.text in STOPS:
+        return g.x + min(g.advance, g.size / 2)
+    return g.x + g.advance
+
+
+def left_edges(g: Glyph) -> tuple[float, ...]:
+    """Where a line starting with `g` starts: an opening mark with its blank half removed has its
+    pen half an em left of its ink (rule 9)."""
+    if g.text in OPENING:
+        return (g.x, g.x + g.size / 2)
+    return (g.x,)
+
+
+def widenings(glyphs: Sequence[Glyph]) -> list[tuple[int, float]]:
+    """(index, pt) of each measurable gap: after a solid character, before one whose ink starts at
+    its origin (a solid character, a closing mark or a stop)."""
+    out = []
+    for i in range(len(glyphs) - 1):
+        a, b = glyphs[i], glyphs[i + 1]
+        if solid(a.text) and (solid(b.text) or b.text in CLOSING or b.text in STOPS):
+            out.append((i, b.x - a.x - a.advance))
+    return out
+
+
+def pair_width(glyphs: Sequence[Glyph], i: int, widening: float) -> float:
+    """Combined advance of the marks at i, i + 1: from the first's origin to the end of the second
+    (an opening mark's ink ends its em box; a closing mark or stop ends where the next character
+    begins, less the line's widening, or with its ink half at the line end)."""
+    a, b = glyphs[i], glyphs[i + 1]
+    if b.text in OPENING:
+        end = b.x + b.advance
+    elif i + 2 < len(glyphs):
+        n = glyphs[i + 2]
+        # a following opening mark may have taken the blank: count the least the drawing allows
+        end = max(b.x + b.size / 2, n.x - (0.0 if n.text in MARKS else widening))
+    else:
+        end = b.x + min(b.advance, b.size / 2)
+    return end - a.x
+
+
+def is_pair(a: str, b: str) -> bool:
+    """Two adjacent marks with a blank half between them (not （）: no blank between those)."""
+    return a in MARKS and b in MARKS and (a in CLOSING or a in STOPS or b in OPENING)
+
+
+def counted(ch: str) -> bool:
+    """A character that counts for 孤字: not punctuation, not a space."""
+    return not (unicodedata.category(ch).startswith("P") or ch.isspace() or ch in UNIT_AFTER_DIGIT)
+
+
+# --- the audit ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypographyAudit:
+    lines: int = 0            # column lines read back (body and heads)
+    body_lines: int = 0
+    line_start: int = 0       # rules 1, 2, 4
+    line_end: int = 0         # rule 3
+    ragged: int = 0           # rule 11: non-last body lines not flush right (or any line overfull)
+    max_ragged: float = 0.0   # pt, largest |right edge − column edge| of non-last body lines
+    ragged_left: int = 0      # rule 11: continuation lines not flush with the column's left edge
+    pairs: int = 0            # rule 7: adjacent marks wider than 1.5 em
+    indents: int = 0          # rule 15: a paragraph's first line (after a paragraph end or a head) not 2 em in
+    lone_chars: int = 0       # rule 16: 孤字
+    splits: int = 0           # rule 5: digit runs, Latin words, number + unit across lines
+    loose: int = 0            # rule 12: lines widened > 0.25 em a gap, or spaced inside a unit
+    max_gap_em: float = 0.0   # largest widening of a gap, em
+    off_grid: int = 0         # rule 14: body lines off the baseline grid
+    seconds: float = 0.0
+    problems: tuple[Finding, ...] = field(default=(), repr=False)
+
+    def findings(self) -> list[Finding]:
+        return list(self.problems)
+
+    def violations(self) -> int:
+        return (self.line_start + self.line_end + self.ragged + self.ragged_left + self.pairs + self.indents + self.lone_chars
+                + self.splits + self.loose + self.off_grid)
+
+    def summary(self) -> str:
+        return (f"PDF typography: {self.lines} lines ({self.body_lines} body) read back in {self.seconds:.2f} s — "
+                f"line-start {self.line_start}, line-end {self.line_end}, ragged {self.ragged} "
+                f"(max {self.max_ragged:.3f} pt), ragged-left {self.ragged_left}, pairs {self.pairs}, indents {self.indents}, "
+                f"孤字 {self.lone_chars}, splits {self.splits}, loose {self.loose} "
+                f"(max gap {self.max_gap_em:.3f} em), off-grid {self.off_grid}")
+
+
+def audit_typography(pdf: Path | bytes, display: DisplayList) -> TypographyAudit:
+    """Read the built PDF (spread.pdf or pages.pdf) back and count the body lines' breaches of
+    typography.md; `findings()` names each, where it is, with a box for the proof overlay."""
+    start = time.perf_counter()
+    try:
+        pages = glyphs_per_page(read_glyphs(pdf), display)
+    except Exception as exc:  # noqa: BLE001 — an unreadable PDF is itself the finding
+        name = pdf.name if isinstance(pdf, Path) else "PDF"
+        return TypographyAudit(problems=(Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}",
+                                                 name, "this is a pinban bug: please report it"),))
+    lines = drawn_lines(display, pages)
+    auditor = Auditor(display)
+    auditor.run(lines)
+    return auditor.result(len(lines), time.perf_counter() - start)
+
+
+class Auditor:
+    """Walks the drawn lines in reading order, counting and recording breaches."""
+
+    def __init__(self, display: DisplayList) -> None:
+        self.display = display
+        self.counts: dict[str, int] = dict.fromkeys(
+            ("line_start", "line_end", "ragged", "ragged_left", "pairs", "indents", "lone_chars", "splits", "loose", "off_grid"), 0)
+        self.body = 0
+        self.max_ragged = 0.0
+        self.max_gap = 0.0
+        self.problems: list[Finding] = []
+
+    def result(self, n_lines: int, seconds: float) -> TypographyAudit:
+        return TypographyAudit(n_lines, self.body, max_ragged=self.max_ragged, max_gap_em=self.max_gap,
+                               seconds=seconds, problems=tuple(self.problems), **self.counts)
+
+    def flag(self, count: str, code: str, line: DrawnLine, message: str, hint: str,
+             glyphs: Iterable[Glyph] = (), box: tuple[float, float, float, float] | None = None) -> None:
+        self.counts[count] += 1
+        if box is None:
+            boxes = [g.em_box for g in glyphs] or [g.em_box for g in line.glyphs]
+            l, t = min(b[0] for b in boxes), min(b[1] for b in boxes)
+            r, b = max(b[2] for b in boxes), max(b[3] for b in boxes)
+            box = (l, t, r - l, b - t)
+        c = line.composed
+        self.problems.append(Finding(
+            "error", code, f"{message}: «{line.text}»", line.where, hint,
+            c.block_id.replace(":", ".") if c else "", c.start if c else -1, c.end if c else -1,
+            line.page, box))
+
+    def run(self, lines: list[DrawnLine]) -> None:
+        prev: DrawnLine | None = None
+        for line in lines:
+            continues = prev is not None and not prev.last and prev.head == line.head and (
+                not line.head or (prev.composed and line.composed and prev.composed.block_id == line.composed.block_id))
+            self.breaks(prev, line, bool(continues))
+            if not line.head:
+                self.body += 1
+                self.body_line(line, bool(continues))
+            prev = line
+
+    # rules 1–5: where the lines break ----------------------------------------------------------
+
+    def breaks(self, prev: DrawnLine | None, line: DrawnLine, continues: bool) -> None:
+        first, end = line.glyphs[0], line.glyphs[-1]
+        if continues and first.text in NO_START:
+            self.flag("line_start", "pdf-line-start", line, f"line starts with “{first.text}”",
+                      "typography.md rules 1, 2, 4: the composer must not break before this mark", [first])
+        if not line.last and end.text in NO_END:
+            self.flag("line_end", "pdf-line-end", line, f"line ends with “{end.text}”",
+                      "typography.md rule 3: an opening mark goes to the next line", [end])
+        if continues and prev is not None and split_unit(prev.glyphs, first.text):
+            self.flag("splits", "pdf-split", line, f"“{prev.glyphs[-1].text}|{first.text}” is split across lines",
+                      "typography.md rule 5: a number or Latin word stays on one line", [first])
+
+    # rules 7, 11, 12, 14, 15, 16: a body line's shape ------------------------------------------
+
+    def body_line(self, line: DrawnLine, continues: bool) -> None:
+        self.right(line)
+        self.left(line, continues)
+        self.gaps_and_pairs(line)
+        self.grid(line)
+        if line.last and continues and sum(1 for g in line.glyphs if counted(g.text)) == 1:
+            self.flag("lone_chars", "pdf-lone-char", line, "孤字: the paragraph's last line holds one character",
+                      "typography.md rule 16: re-break the paragraph so two or more characters end it")
+
+    def right(self, line: DrawnLine) -> None:
+        edge = line.frame.x + line.frame.width
+        end = right_edge(line.glyphs[-1])
+        dev = end - edge
+        if not line.last:
+            self.max_ragged = max(self.max_ragged, abs(dev))
+        if (not line.last and abs(dev) > FLUSH_TOL) or dev > FLUSH_TOL:
+            what = "overfull" if dev > 0 else "ragged"
+            l, r = sorted((end, edge))
+            self.flag("ragged", "pdf-ragged", line, f"{what}: the line ends {dev:+.2f} pt from the column edge",
+                      "typography.md rule 11: every line but a paragraph's last is flush with both edges",
+                      box=(l, line.baseline - 0.88 * line.glyphs[-1].size, max(r - l, 1.0), line.glyphs[-1].size))
+
+    def left(self, line: DrawnLine, continues: bool) -> None:
+        """Rule 15 for a paragraph's first line (2 em in), rule 11 for the others (flush left)."""
+        x0 = line.frame.x + (0.0 if continues else 2 * self.display.body_size)
+        off = min((s - x0 for s in left_edges(line.glyphs[0])), key=abs)
+        if abs(off) <= (FLUSH_TOL if continues else INDENT_TOL):
+            return
+        if continues:
+            self.flag("ragged_left", "pdf-ragged-left", line, f"the line starts {off:+.3f} pt from the column edge",
+                      "typography.md rule 11: every line is flush with both column edges", [line.glyphs[0]])
+        else:
+            self.flag("indents", "pdf-indent", line,
+                      f"a paragraph's first line starts {off + 2 * self.display.body_size:.2f} pt in, not 2 em",
+                      "typography.md rule 15: a body paragraph's first line is indented 2 em, also after a head",
+                      [line.glyphs[0]])
+
+    def gaps_and_pairs(self, line: DrawnLine) -> None:
+        glyphs = line.glyphs
+        gaps = widenings(glyphs)
+        widening = max(0.0, statistics.median(w for _, w in gaps)) if gaps else 0.0
+        worst = max((w / glyphs[i].size for i, w in gaps), default=0.0)
+        self.max_gap = max(self.max_gap, worst)
+        spaced = [glyphs[i + 1] for i in range(len(glyphs) - 1) if inside_unit(glyphs, i)
+                  and glyphs[i + 1].x - glyphs[i].x - glyphs[i].advance > UNIT_GAP_TOL]
+        if worst > MAX_GAP_EM + 1e-3 or spaced:
+            what = f"widened {worst:.3f} em at a gap" if not spaced else f"spaced out inside “{spaced[0].text}”"
+            self.flag("loose", "pdf-loose", line, what,
+                      "typography.md rule 12: ≤ 0.25 em a gap, nothing inside words, numbers, —— or ……",
+                      spaced or glyphs)
+        for i in range(len(glyphs) - 1):
+            a, b = glyphs[i], glyphs[i + 1]
+            if not is_pair(a.text, b.text):
+                continue
+            width = pair_width(glyphs, i, widening)
+            limit = 1.5 * max(a.size, b.size)
+            if width > limit + PAIR_TOL:
+                self.flag("pairs", "pdf-pair", line, f"“{a.text}{b.text}” set {width:.2f} pt, over 1.5 em ({limit:.2f} pt)",
+                          "typography.md rule 7: remove the blank half between adjacent marks", [a, b])
+
+    def grid(self, line: DrawnLine) -> None:
+        steps = (line.baseline - self.display.grid_origin) / self.display.leading
+        if abs(steps - round(steps)) * self.display.leading > GRID_TOL:
+            self.flag("off_grid", "pdf-off-grid", line, f"baseline {line.baseline:.2f} pt is off the baseline grid",
+                      "typography.md rule 14: body lines sit on the body leading's grid")
+
+
+def split_unit(before: Sequence[Glyph], first: str) -> bool:
+    """Rule 5: the break between `before` (the previous line) and a line starting with `first`
+    cuts a digit run, a Latin word, a number from its unit, or a joined number such as 3.5."""
+    a = before[-1].text
+    if alnum(a) and (alnum(first) or (a.isdigit() and first in UNIT_AFTER_DIGIT)):
+        return True
+    return a in JOINERS and len(before) > 1 and alnum(before[-2].text) and alnum(first)
+
+
+def alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def inside_unit(glyphs: Sequence[Glyph], i: int) -> bool:
+    """The gap after glyph i lies inside a Latin word, a digit run, —— or ……"""
+    a, b = glyphs[i].text, glyphs[i + 1].text
+    return (alnum(a) and alnum(b)) or (a + b in ("——", "……"))
