@@ -20,7 +20,6 @@ Reading a line (em = the character's drawn size):
 
 from __future__ import annotations
 
-import bisect
 import ctypes
 import math
 import statistics
@@ -52,6 +51,7 @@ PAIR_TOL = 0.05     # pt over 1.5 em, rule 7
 GRID_TOL = 0.05     # pt, rule 14
 MAX_GAP_EM = 0.25   # rule 12, the house bound
 UNIT_GAP_TOL = 0.05  # pt: nothing may space out inside a word, a number, —— or ……
+SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are compressed)
 SLACK = 1.0         # pt around a column when assigning characters to it
 
 
@@ -137,13 +137,10 @@ def glyphs_per_page(pdf_pages: list[list[Glyph]], display: DisplayList) -> list[
 class DrawnLine:
     page: str
     frame: Frame
+    baseline: float
     number: int                   # grid line within the column, 1-based
-    glyphs: tuple[Glyph, ...]     # left to right
-    composed: TextLine | None     # the display line on this baseline, if any
-
-    @property
-    def baseline(self) -> float:
-        return statistics.median(g.baseline for g in self.glyphs)
+    glyphs: tuple[Glyph, ...]     # in drawing order (the text order)
+    composed: TextLine | None     # the composed line nearest this baseline (within half a leading)
 
     @property
     def kind(self) -> str:
@@ -166,31 +163,57 @@ class DrawnLine:
         return f"{self.page}版·第{self.frame.column}栏·第{self.number}行"
 
 
-def in_column(g: Glyph, f: Frame) -> bool:
-    # an opening mark set half width at a line start has its pen half an em left of the edge
-    return (f.x - g.size / 2 - SLACK <= g.x <= f.x + f.width + SLACK
-            and f.y - SLACK <= g.baseline <= f.y + f.height + SLACK)
-
-
 def drawn_lines(display: DisplayList, pages: list[list[Glyph]]) -> list[DrawnLine]:
     """The body columns' lines as drawn, in reading order (the display list's frame order)."""
     tops = column_tops(display)
     out: list[DrawnLine] = []
     for page, glyphs in zip(display.pages, pages):
         columns = [f for f in page.frames if f.kind == "column"]
-        found: dict[str, list[Glyph]] = {f.id: [] for f in columns}
-        for g in glyphs:
-            frame = next((f for f in columns if in_column(g, f)), None)
+        found: dict[str, list[list[Glyph]]] = {f.id: [] for f in columns}
+        for run in runs(glyphs):
+            frame = column_of(run, columns)
             if frame is not None:
-                found[frame.id].append(g)
+                found[frame.id].append(run)
         for frame in columns:
             first = tops[(page.name, frame.column)]
             for row in rows(found[frame.id]):
                 base = statistics.median(g.baseline for g in row)
-                composed = next((t for t in frame.lines if abs(t.baseline - base) < 0.5), None)
+                # nearest, not exact: a line drawn off its baseline keeps its paragraph's facts
+                composed = min(frame.lines, key=lambda t: abs(t.baseline - base), default=None)
+                if composed is not None and abs(composed.baseline - base) >= display.leading / 2:
+                    composed = None
                 number = round((base - first) / display.leading) + 1
-                out.append(DrawnLine(page.name, frame, number, tuple(row), composed))
+                out.append(DrawnLine(page.name, frame, base, number, tuple(row), composed))
     return out
+
+
+def runs(glyphs: list[Glyph], tol: float = 1.0) -> list[list[Glyph]]:
+    """Glyphs in drawing order, cut where the baseline changes or the pen jumps (> 0.75 em back or
+    beyond the last advance): a line is drawn in one go, so a run never spans two lines, and an
+    overfull line keeps the glyphs that stick out of its column."""
+    out: list[list[Glyph]] = []
+    for g in glyphs:
+        if out:
+            p = out[-1][-1]
+            jump = g.x - (p.x + p.advance)
+            if abs(g.baseline - p.baseline) <= tol and -p.advance - 0.75 * p.size <= jump <= 0.75 * p.size:
+                out[-1].append(g)
+                continue
+        out.append([g])
+    return out
+
+
+def column_of(run: list[Glyph], columns: list[Frame]) -> Frame | None:
+    """The column that holds most of a run (by x), among those whose height holds its baseline."""
+    base = statistics.median(g.baseline for g in run)
+    x0, x1 = run[0].x, max(g.x + g.advance for g in run)
+    best, most = None, 0.0
+    for f in columns:
+        if f.y - SLACK <= base <= f.y + f.height + SLACK:
+            overlap = min(x1, f.x + f.width) - max(x0, f.x)
+            if overlap > most:
+                best, most = f, overlap
+    return best
 
 
 def column_tops(display: DisplayList) -> dict[tuple[str, int], float]:
@@ -208,18 +231,19 @@ def column_tops(display: DisplayList) -> dict[tuple[str, int], float]:
     return tops
 
 
-def rows(glyphs: list[Glyph], tol: float = 1.0) -> list[list[Glyph]]:
-    """Glyphs grouped by baseline (baselines within `tol` of a row's first), top to bottom, each
-    row's spaces trimmed. Within a row the drawing order is kept: it is the text order, and a
-    mark whose blank half was removed may be drawn left of the mark before it (、“)."""
-    starts: list[float] = []
-    for b in sorted({g.baseline for g in glyphs}):
-        if not starts or b - starts[-1] > tol:
-            starts.append(b)
-    out: list[list[Glyph]] = [[] for _ in starts]
-    for g in glyphs:
-        out[bisect.bisect_right(starts, g.baseline) - 1].append(g)
-    return [trimmed for row in out if (trimmed := strip_spaces(row))]
+def rows(pieces: list[list[Glyph]], tol: float = 1.0) -> list[list[Glyph]]:
+    """A column's runs joined by baseline, top to bottom, each line's outer spaces dropped.
+    Within a line the drawing order is kept: it is the text order, and a mark whose blank half
+    was removed may be drawn left of the mark before it (、“)."""
+    lines: list[list[Glyph]] = []
+    for run in pieces:
+        line = next((line for line in lines if abs(line[0].baseline - run[0].baseline) <= tol), None)
+        if line is None:
+            lines.append(list(run))
+        else:
+            line.extend(run)
+    lines.sort(key=lambda line: line[0].baseline)
+    return [trimmed for line in lines if (trimmed := strip_spaces(line))]
 
 
 def strip_spaces(row: list[Glyph]) -> list[Glyph]:
@@ -313,7 +337,8 @@ class TypographyAudit:
     indents: int = 0          # rule 15: a paragraph's first line (after a paragraph end or a head) not 2 em in
     lone_chars: int = 0       # rule 16: 孤字
     splits: int = 0           # rule 5: digit runs, Latin words, number + unit across lines
-    loose: int = 0            # rule 12: lines widened > 0.25 em a gap, or spaced inside a unit
+    gaps: int = 0             # rule 12: lines with a gap widened > 0.25 em, characters squeezed together,
+                              # or spacing inside a word, a number, —— or ……
     max_gap_em: float = 0.0   # largest widening of a gap, em
     off_grid: int = 0         # rule 14: body lines off the baseline grid
     seconds: float = 0.0
@@ -324,13 +349,13 @@ class TypographyAudit:
 
     def violations(self) -> int:
         return (self.line_start + self.line_end + self.ragged + self.ragged_left + self.pairs + self.indents + self.lone_chars
-                + self.splits + self.loose + self.off_grid)
+                + self.splits + self.gaps + self.off_grid)
 
     def summary(self) -> str:
         return (f"PDF typography: {self.lines} lines ({self.body_lines} body) read back in {self.seconds:.2f} s — "
                 f"line-start {self.line_start}, line-end {self.line_end}, ragged {self.ragged} "
                 f"(max {self.max_ragged:.3f} pt), ragged-left {self.ragged_left}, pairs {self.pairs}, indents {self.indents}, "
-                f"孤字 {self.lone_chars}, splits {self.splits}, loose {self.loose} "
+                f"孤字 {self.lone_chars}, splits {self.splits}, gaps {self.gaps} "
                 f"(max gap {self.max_gap_em:.3f} em), off-grid {self.off_grid}")
 
 
@@ -356,7 +381,7 @@ class Auditor:
     def __init__(self, display: DisplayList) -> None:
         self.display = display
         self.counts: dict[str, int] = dict.fromkeys(
-            ("line_start", "line_end", "ragged", "ragged_left", "pairs", "indents", "lone_chars", "splits", "loose", "off_grid"), 0)
+            ("line_start", "line_end", "ragged", "ragged_left", "pairs", "indents", "lone_chars", "splits", "gaps", "off_grid"), 0)
         self.body = 0
         self.max_ragged = 0.0
         self.max_gap = 0.0
@@ -396,13 +421,13 @@ class Auditor:
     def breaks(self, prev: DrawnLine | None, line: DrawnLine, continues: bool) -> None:
         first, end = line.glyphs[0], line.glyphs[-1]
         if continues and first.text in NO_START:
-            self.flag("line_start", "pdf-line-start", line, f"line starts with “{first.text}”",
+            self.flag("line_start", "pdf-line-start", line, f"the line starts with {first.text}",
                       "typography.md rules 1, 2, 4: the composer must not break before this mark", [first])
         if not line.last and end.text in NO_END:
-            self.flag("line_end", "pdf-line-end", line, f"line ends with “{end.text}”",
+            self.flag("line_end", "pdf-line-end", line, f"the line ends with {end.text}",
                       "typography.md rule 3: an opening mark goes to the next line", [end])
         if continues and prev is not None and split_unit(prev.glyphs, first.text):
-            self.flag("splits", "pdf-split", line, f"“{prev.glyphs[-1].text}|{first.text}” is split across lines",
+            self.flag("splits", "pdf-split", line, f"{prev.glyphs[-1].text}|{first.text}: a number or word is split across lines",
                       "typography.md rule 5: a number or Latin word stays on one line", [first])
 
     # rules 7, 11, 12, 14, 15, 16: a body line's shape ------------------------------------------
@@ -439,8 +464,9 @@ class Auditor:
             self.flag("ragged_left", "pdf-ragged-left", line, f"the line starts {off:+.3f} pt from the column edge",
                       "typography.md rule 11: every line is flush with both column edges", [line.glyphs[0]])
         else:
+            inset = round(off + 2 * self.display.body_size, 2) + 0.0  # no -0.00
             self.flag("indents", "pdf-indent", line,
-                      f"a paragraph's first line starts {off + 2 * self.display.body_size:.2f} pt in, not 2 em",
+                      f"a paragraph's first line starts {inset:.2f} pt in, not 2 em ({off:+.2f} pt)",
                       "typography.md rule 15: a body paragraph's first line is indented 2 em, also after a head",
                       [line.glyphs[0]])
 
@@ -450,13 +476,7 @@ class Auditor:
         widening = max(0.0, statistics.median(w for _, w in gaps)) if gaps else 0.0
         worst = max((w / glyphs[i].size for i, w in gaps), default=0.0)
         self.max_gap = max(self.max_gap, worst)
-        spaced = [glyphs[i + 1] for i in range(len(glyphs) - 1) if inside_unit(glyphs, i)
-                  and glyphs[i + 1].x - glyphs[i].x - glyphs[i].advance > UNIT_GAP_TOL]
-        if worst > MAX_GAP_EM + 1e-3 or spaced:
-            what = f"widened {worst:.3f} em at a gap" if not spaced else f"spaced out inside “{spaced[0].text}”"
-            self.flag("loose", "pdf-loose", line, what,
-                      "typography.md rule 12: ≤ 0.25 em a gap, nothing inside words, numbers, —— or ……",
-                      spaced or glyphs)
+        self.spacing(line, gaps, worst)
         for i in range(len(glyphs) - 1):
             a, b = glyphs[i], glyphs[i + 1]
             if not is_pair(a.text, b.text):
@@ -464,8 +484,26 @@ class Auditor:
             width = pair_width(glyphs, i, widening)
             limit = 1.5 * max(a.size, b.size)
             if width > limit + PAIR_TOL:
-                self.flag("pairs", "pdf-pair", line, f"“{a.text}{b.text}” set {width:.2f} pt, over 1.5 em ({limit:.2f} pt)",
+                self.flag("pairs", "pdf-pair", line, f"the marks {a.text}{b.text} take {width:.2f} pt, over 1.5 em ({limit:.2f} pt)",
                           "typography.md rule 7: remove the blank half between adjacent marks", [a, b])
+
+    def spacing(self, line: DrawnLine, gaps: list[tuple[int, float]], worst: float) -> None:
+        glyphs = line.glyphs
+        if worst > MAX_GAP_EM + 1e-3:
+            at = max(gaps, key=lambda iw: iw[1] / glyphs[iw[0]].size)[0]
+            what, marked = f"a gap is widened {worst:.3f} em, over {MAX_GAP_EM} em", glyphs[at:at + 2]
+        elif squeezed := [(i, w) for i, w in gaps if w < -SQUEEZE_TOL]:
+            i, w = squeezed[0]
+            what, marked = f"{glyphs[i].text}{glyphs[i + 1].text} overlap by {-w:.2f} pt", glyphs[i:i + 2]
+        elif spaced := [i for i in range(len(glyphs) - 1) if inside_unit(glyphs, i)
+                        and glyphs[i + 1].x - glyphs[i].x - glyphs[i].advance > UNIT_GAP_TOL]:
+            i = spaced[0]
+            what, marked = f"spaced out inside {glyphs[i].text}{glyphs[i + 1].text}", glyphs[i:i + 2]
+        else:
+            return
+        self.flag("gaps", "pdf-gap", line, what,
+                  "typography.md rule 12: compress marks first, then widen every gap evenly, ≤ 0.25 em; "
+                  "never inside words, numbers, —— or ……", marked)
 
     def grid(self, line: DrawnLine) -> None:
         steps = (line.baseline - self.display.grid_origin) / self.display.leading
