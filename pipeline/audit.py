@@ -352,7 +352,8 @@ class TypographyAudit:
                 + self.splits + self.gaps + self.off_grid)
 
     def summary(self) -> str:
-        return (f"PDF typography: {self.lines} lines ({self.body_lines} body) read back in {self.seconds:.2f} s — "
+        # no timing here: findings (and so the proof and the DOCX) must not change between runs
+        return (f"PDF typography: {self.lines} lines ({self.body_lines} body) read back — "
                 f"line-start {self.line_start}, line-end {self.line_end}, ragged {self.ragged} "
                 f"(max {self.max_ragged:.3f} pt), ragged-left {self.ragged_left}, pairs {self.pairs}, indents {self.indents}, "
                 f"孤字 {self.lone_chars}, splits {self.splits}, gaps {self.gaps} "

@@ -879,7 +879,12 @@ def audit_pdf(pdf: Path, display: DisplayList, edition: Edition, style: Style) -
     except Exception as exc:  # noqa: BLE001 — an unreadable PDF is itself the finding
         return [Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}", pdf.name,
                         "this is a pinban bug: please report it")]
-    return fidelity_findings(pages, display) + reading_order_findings(pages, display, edition) + font_findings(fonts, style)
+    from .audit import audit_typography
+
+    typography = audit_typography(pdf, display)
+    summary = Finding("info", "pdf-typography", typography.summary(), pdf.name)
+    return (fidelity_findings(pages, display) + reading_order_findings(pages, display, edition)
+            + font_findings(fonts, style) + typography.findings() + [summary])
 
 
 def pdf_text(pdf: Path) -> list[str]:

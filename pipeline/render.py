@@ -164,19 +164,49 @@ def line_html(line: TextLine) -> str:
     for span in line.spans:
         gap = span.x - pen
         style = [f"font-size:{span.size:.3f}pt"]
-        if abs(gap) > 0.001:
-            if gap > 0:
-                out.append(f'<span class="g" style="width:{gap:.3f}pt"></span>')
-            else:
-                style.append(f"margin-left:{gap:.3f}pt")
+        lead = 0.0  # a negative gap: the span starts left of where the previous one ended
+        if gap > 0.001:
+            out.append(f'<span class="g" style="width:{gap:.3f}pt"></span>')
+        elif gap < -0.001:
+            lead = gap
         if span.tracking:
             style.append(f"letter-spacing:{span.tracking:.4f}pt")
         if span.features:
             feats = ",".join(f"'{esc(f)}'" for f in span.features)
             style.append(f"font-feature-settings:{feats}")
-        out.append(f'<span class="f-{span.face}" style="{";".join(style)}">{esc(span.text)}</span>')
+        for n, (part, nudge) in enumerate(halt_parts(span.text, span.size, span.features)):
+            margins = margin_css((lead if n == 0 else 0.0) + nudge, -nudge)
+            out.append(f'<span class="f-{span.face}" style="{";".join(style)}{margins}">{esc(part)}</span>')
         pen = span.x + span.width
     return "".join(out)
+
+
+def margin_css(left: float, right: float) -> str:
+    css = f";margin-left:{left:.4f}pt" if abs(left) > 1e-6 else ""
+    return css + (f";margin-right:{right:.4f}pt" if abs(right) > 1e-6 else "")
+
+
+OPENING_MARKS = set("“‘（〔【《〈「『［｛")
+# WeasyPrint 70 draws a glyph's HarfBuzz x-offset 1024/1000 too large: a half-width (halt)
+# opening mark, whose glyph is offset half an em, lands 0.012 em left of its place. Inline
+# margins move it back without moving what follows or changing the drawing order
+# (position:relative would paint the mark after everything else and scramble copied text).
+HALT_OFFSET_FIX_EM = 0.5 * 24 / 1000
+
+
+def halt_parts(text: str, size: float, features: tuple[str, ...]) -> list[tuple[str, float]]:
+    """The span's text in pieces with the nudge (pt) each needs: opening marks set with `halt`."""
+    if "halt" not in features or not OPENING_MARKS.intersection(text):
+        return [(text, 0.0)]
+    nudge = HALT_OFFSET_FIX_EM * size
+    parts: list[tuple[str, float]] = []
+    for ch in text:
+        extra = nudge if ch in OPENING_MARKS else 0.0
+        if parts and parts[-1][1] == extra == 0.0:
+            parts[-1] = (parts[-1][0] + ch, 0.0)
+        else:
+            parts.append((ch, extra))
+    return parts
 
 
 def esc(text: str) -> str:

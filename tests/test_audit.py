@@ -38,16 +38,9 @@ def sample_audit(sample_build):
 # --- the sample edition ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("count", [c for c in COUNTS if c != "ragged_left"])
+@pytest.mark.parametrize("count", COUNTS)
 def test_sample_is_clean(sample_audit, count) -> None:
     assert getattr(sample_audit, count) == 0, [f for f in sample_audit.findings() if f.code.startswith("pdf-")][:5]
-
-
-@pytest.mark.xfail(strict=True, reason="WeasyPrint 70 draws a glyph's HarfBuzz x-offset 1024/1000 too large "
-                   "(x_offset / font_size, no FROM_UNITS): a halted opening mark at a line start lands 0.012 em "
-                   "(0.117 pt at 9.75 pt) left of the column edge; the fix belongs in render.py")
-def test_sample_lines_flush_left(sample_audit) -> None:
-    assert sample_audit.ragged_left == 0, [f.where for f in sample_audit.findings()]
 
 
 def test_sample_reads_every_column_line(sample_build, sample_audit) -> None:
@@ -57,7 +50,6 @@ def test_sample_reads_every_column_line(sample_build, sample_audit) -> None:
     assert sample_audit.body_lines >= 480
     assert sample_audit.max_ragged <= 0.1
     assert 0 < sample_audit.max_gap_em <= 0.25
-    assert sample_audit.seconds < 3  # about 0.2 s; generous for a busy machine
     assert re.fullmatch(r"PDF typography: \d+ lines .*off-grid \d+", sample_audit.summary())
 
 

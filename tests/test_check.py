@@ -422,7 +422,9 @@ def test_check_edition_audits_what_it_renders(monkeypatch: pytest.MonkeyPatch, s
     monkeypatch.setattr(C, "_render", lambda d, job: [small_pdf.parent / "pages.pdf", small_pdf])
     job = SimpleNamespace(edition=load_edition(SAMPLE), style=STYLE, faces=fake_faces(), out=small_pdf.parent)
     found = C.check_edition(job, SimpleNamespace(step=lambda t: None, detail=lambda t: None))
-    assert not [f for f in found if f.code.startswith("pdf-") and f.page]  # every drawn line is in the PDF …
+    # every drawn line is in the PDF … (the hand-made lines are not justified: the typography
+    # audit's findings are not what this test is about)
+    assert not [f for f in found if f.code in ("pdf-missing-text", "pdf-order") and f.page]
     assert "text-lost" in codes(found) and "pdf-reading-order" in codes(found)  # … but not the sample's text
 
 

@@ -392,7 +392,6 @@ def test_libreoffice_converts_the_draft_to_pdf_with_every_paragraph(lo_pdf, expo
     manifest = manifest_of(exported[1])
     missing = [e["id"] for e in manifest["items"] if re.sub(r"\s+", "", e["text"] + e["marker"]) not in text]
     assert not missing
-    assert seconds < 60
     print(f"LibreOffice draft → PDF: {seconds:.1f} s")
 
 

@@ -387,6 +387,3 @@ def test_source_revision(tmp_path):
     (tmp_path / "report.md").write_text("改过的正文\n", encoding="utf-8")
     assert source_revision(tmp_path) == f"{head}+changes"
 
-
-def test_proof_is_quick(sample, slips):
-    assert sample.seconds < 5 and slips.seconds < 5, (sample.seconds, slips.seconds)
