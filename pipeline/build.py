@@ -200,7 +200,7 @@ def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> N
         progress.done(path)
     lap("docx")
     progress.step("drawing the proof")
-    progress.done(write_proof(job, display, pdfs, 1))
+    progress.done(write_proof(job, display, pdfs, 1, sort_findings(findings)))
     lap("proof")
     report = job.out / "build-report.txt"
     write_atomic(report, build_report(job, display, sort_findings(findings), timings, format_findings).encode("utf-8"))

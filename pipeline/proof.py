@@ -94,12 +94,15 @@ class Stamp:
 # --- entry point ------------------------------------------------------------------------------
 
 
-def write_proof(job: Any, display: DisplayList, pdfs: Sequence[Path], round_: int = 1) -> Path:
-    """proof.pdf into job.out from pages.pdf, the display list and the findings of check."""
+def write_proof(job: Any, display: DisplayList, pdfs: Sequence[Path], round_: int = 1,
+                findings: Sequence[Finding] | None = None) -> Path:
+    """proof.pdf into job.out from pages.pdf, the display list and the findings of check
+    (given by a caller that has them already, else collected here)."""
     if round_ not in ROUNDS:
         raise UsageError(f"proof round {round_} is not 1, 2 or 3", "--round", "give --round 1, 2 or 3")
     pages_pdf = pdf_named(pdfs, "pages.pdf")
-    findings = collect_findings(job, display, pdfs)
+    if findings is None:
+        findings = collect_findings(job, display, pdfs)
     stamp = Stamp(round_, job.edition.name, job.edition.section, build_time(job.edition.date),
                   source_revision(job.edition.root))
     data = make_proof(pages_pdf.read_bytes(), display, findings, stamp, job.faces)
