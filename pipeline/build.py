@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -66,11 +67,12 @@ def overset_error(display: DisplayList) -> PinbanError | None:
     )
 
 
-def write_pdfs(job: Job, display: DisplayList, progress: Progress) -> list[Path]:
+def write_pdfs(job: Job, display: DisplayList, progress: Progress,
+               background: Callable[[Callable[[], None]], object] | None = None) -> list[Path]:
     from .render import render_outputs
 
     progress.step("drawing the spread")
-    paths = render_outputs(display, job.style, job.out)
+    paths = render_outputs(display, job.style, job.out, job.faces, background=background)
     for p in paths:
         progress.done(p)
     return paths
@@ -192,7 +194,8 @@ def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> N
     display = lay_out(job, progress)
     findings += check_layout(display, job.edition, job.style, already=findings)
     lap("compose and layout")
-    pdfs = write_pdfs(job, display, progress)
+    tasks: list = []  # the preview PNG is drawn by a forked child while the DOCX and proof are made
+    pdfs = write_pdfs(job, display, progress, background=lambda task: tasks.append(run_forked(task)))
     findings += audit_pdf(pdfs[0], display, job.edition, job.style)
     lap("render and audit")
     progress.step("writing the DOCX draft")
@@ -202,12 +205,39 @@ def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> N
     progress.step("drawing the proof")
     progress.done(write_proof(job, display, pdfs, 1, sort_findings(findings)))
     lap("proof")
+    for task in tasks:
+        task.join()
+        if task.exitcode != 0:  # the child's failure is the build's failure
+            raise PinbanError(f"drawing the preview failed (exit {task.exitcode})", str(job.out / "spread.png"),
+                              "run `pinban pdf` to see the error")
+    lap("preview")
     report = job.out / "build-report.txt"
     write_atomic(report, build_report(job, display, sort_findings(findings), timings, format_findings).encode("utf-8"))
     progress.done(report)
     error = overset_error(display)
     if error:
         raise error
+
+
+class Done:
+    """A task already run here (no fork on this system)."""
+
+    exitcode = 0
+
+    def join(self) -> None: ...
+
+
+def run_forked(task: Callable[[], None]):
+    """Run `task` in a forked child so the other core works too; PDFium, which draws the
+    preview, is not thread-safe, so a thread will not do. Where there is no fork, run it here."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        task()
+        return Done()
+    process = multiprocessing.get_context("fork").Process(target=task, daemon=True)
+    process.start()
+    return process
 
 
 def build_report(job: Job, display: DisplayList, findings: list[Finding], timings, formatter) -> str:

@@ -12,6 +12,7 @@ import html
 import io
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
@@ -26,8 +27,11 @@ MISSING_PHOTO = "缺图"
 
 
 def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[str, Face] | None = None,
-                   created: dt.datetime | None = None) -> list[Path]:
-    """spread.pdf, pages.pdf and spread.png into `out`; returns their paths."""
+                   created: dt.datetime | None = None,
+                   background: Callable[[Callable[[], None]], object] | None = None) -> list[Path]:
+    """spread.pdf, pages.pdf and spread.png into `out`; returns their paths. With `background`
+    (a function that runs a task elsewhere) the preview PNG is drawn there while the caller
+    goes on."""
     from .fonts import load_face
 
     faces = faces or {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
@@ -37,7 +41,10 @@ def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[st
     paths = [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
     write_atomic(paths[0], spread)
     write_atomic(paths[1], pages)
-    write_atomic(paths[2], preview_png(spread))
+    if background is None:
+        write_atomic(paths[2], preview_png(spread))
+    else:
+        background(lambda: write_atomic(paths[2], preview_png(spread)))
     return paths
 
 

@@ -94,3 +94,15 @@ def test_broken_edition_toml_is_one_line_error(tmp_path):
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, run.stderr
     assert "edition.toml:3" in lines[0] and "Traceback" not in run.stderr
+
+
+def test_pinban_build_writes_every_output(tmp_path):
+    """The whole command as an editor runs it: every output, the preview drawn by a forked child."""
+    run = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "build", str(SAMPLE),
+                          "-o", str(tmp_path), "-q"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert run.returncode == 0, run.stderr
+    for name in ("spread.pdf", "pages.pdf", "spread.png", "draft.docx", "draft.manifest.json", "proof.pdf",
+                 "build-report.txt"):
+        assert (tmp_path / name).stat().st_size > 1000, name
+    assert (tmp_path / "spread.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "no overset" in (tmp_path / "build-report.txt").read_text(encoding="utf-8")
