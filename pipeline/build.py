@@ -151,6 +151,9 @@ def build_proof(edition_arg: str | None, out: str | None, progress: Progress, ro
     progress.step("drawing the proof")
     path = write_proof(job, display, pdfs, round_)
     progress.done(path)
+    error = overset_error(display)
+    if error:  # the proof, marked OVERSET, is written first: the editor needs it most then
+        raise error
     return path
 
 
