@@ -158,19 +158,23 @@ def block_html(group: list[TextLine], faces: dict[str, Face]) -> str:
     asc, desc = face.ascender, abs(face.descender)
     # In a CSS line box the baseline sits (L + (A - D)·S) / 2 below the line's top.
     top = first.baseline - (leading + (asc - desc) * size) / 2
-    text = "\n".join(line_html(line) for line in group)
+    text = "\n".join(line_html(line, face_key, size) for line in group)
     # an explicit width spares WeasyPrint measuring every line again to size the block
     width = max(line.measure for line in group)
     return (f'<div class="b f-{face_key}" style="left:{first.x:.3f}pt;top:{top:.3f}pt;width:{width:.3f}pt;'
             f'font-size:{size:.3f}pt;line-height:{leading:.3f}pt">{text}</div>')
 
 
-def line_html(line: TextLine) -> str:
+def line_html(line: TextLine, face: str = "", size: float = 0.0) -> str:
+    """A line's spans; a span in the block's own face and size with nothing else to say is
+    written as bare text (fewer elements: WeasyPrint parses, styles and lays out less)."""
     out = []
     pen = 0.0
     for span in line.spans:
         gap = span.x - pen
-        style = [f"font-size:{span.size:.3f}pt"]
+        style = []
+        if abs(span.size - size) > 1e-6:
+            style.append(f"font-size:{span.size:.3f}pt")
         lead = 0.0  # a negative gap: the span starts left of where the previous one ended
         if gap > 0.001:
             out.append(f'<span class="g" style="width:{gap:.3f}pt"></span>')
@@ -181,9 +185,15 @@ def line_html(line: TextLine) -> str:
         if span.features:
             feats = ",".join(f"'{esc(f)}'" for f in span.features)
             style.append(f"font-feature-settings:{feats}")
+        cls = f' class="f-{span.face}"' if span.face != face else ""
         for n, (part, nudge) in enumerate(halt_parts(span.text, span.size, span.features)):
             margins = margin_css((lead if n == 0 else 0.0) + nudge, -nudge)
-            out.append(f'<span class="f-{span.face}" style="{";".join(style)}{margins}">{esc(part)}</span>')
+            css = ";".join(style) + margins
+            if not cls and not css:
+                out.append(esc(part))
+            else:
+                attr = f' style="{css.lstrip(";")}"' if css else ""
+                out.append(f"<span{cls}{attr}>{esc(part)}</span>")
         pen = span.x + span.width
     return "".join(out)
 
