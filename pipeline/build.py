@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,8 +212,7 @@ def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> N
     for task in tasks:
         task.join()
         if task.exitcode != 0:  # the child's failure is the build's failure
-            raise PinbanError(f"drawing the preview failed (exit {task.exitcode})", str(job.out / "spread.png"),
-                              "run `pinban pdf` to see the error")
+            raise PinbanError("drawing the preview failed", str(job.out / "spread.png"), "see the message above")
     lap("preview")
     report = job.out / "build-report.txt"
     write_atomic(report, build_report(job, display, sort_findings(findings), timings, format_findings).encode("utf-8"))
@@ -238,9 +238,22 @@ def run_forked(task: Callable[[], None]):
     if "fork" not in multiprocessing.get_all_start_methods():
         task()
         return Done()
-    process = multiprocessing.get_context("fork").Process(target=task, daemon=True)
+    process = multiprocessing.get_context("fork").Process(target=child_main, args=(task,), daemon=True)
     process.start()
     return process
+
+
+def child_main(task: Callable[[], object]) -> None:
+    """A forked child: one line on stderr and a non-zero exit on failure, never a traceback."""
+    try:
+        task()
+    except PinbanError as exc:
+        print(f"pinban: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 — a bug still gets one line
+        print(f"pinban: internal error: {type(exc).__name__}: {exc} (hint: this is a pinban bug; "
+              "please report it with the edition folder)", file=sys.stderr)
+        sys.exit(70)
 
 
 def build_report(job: Job, display: DisplayList, findings: list[Finding], timings, formatter) -> str:
