@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -57,23 +55,24 @@ def lay_out(job: Job, progress: Progress) -> DisplayList:
     return display
 
 
-def overset_error(display: DisplayList) -> PinbanError | None:
+def overset_error(display: DisplayList, edition: Edition) -> PinbanError | None:
+    """The build's failure when text does not fit: how much, in which sections, from which line."""
     o = display.overset
     if o is None:
         return None
+    first = next((b for b in edition.blocks if o.blocks and b.id == o.blocks[0]), None)
     return PinbanError(
         f"overset: {o.lines} lines ({o.chars} characters) do not fit, in {', '.join(o.sections) or 'the report'}",
-        f"{display.edition}",
+        f"{edition.root.name}/{first.source}" if first else edition.root.name,
         "cut text, drop or shrink a photo, or allow a smaller body size in the house style",
     )
 
 
-def write_pdfs(job: Job, display: DisplayList, progress: Progress,
-               background: Callable[[Callable[[], None]], object] | None = None) -> list[Path]:
+def write_pdfs(job: Job, display: DisplayList, progress: Progress) -> list[Path]:
     from .render import render_outputs
 
     progress.step("drawing the spread")
-    paths = render_outputs(display, job.style, job.out, job.faces, background=background)
+    paths = render_outputs(display, job.style, job.out, job.faces)
     for p in paths:
         progress.done(p)
     return paths
@@ -83,7 +82,7 @@ def build_pdf(edition_arg: str | None, out: str | None, progress: Progress) -> D
     job = prepare(edition_arg, out)
     warn_notices(job.edition.notices, progress)
     display = lay_out(job, progress)
-    error = overset_error(display)
+    error = overset_error(display, job.edition)
     write_pdfs(job, display, progress)
     if error:
         raise error
@@ -152,7 +151,7 @@ def build_proof(edition_arg: str | None, out: str | None, progress: Progress, ro
     progress.step("drawing the proof")
     path = write_proof(job, display, pdfs, round_)
     progress.done(path)
-    error = overset_error(display)
+    error = overset_error(display, job.edition)
     if error:  # the proof, marked OVERSET, is written first: the editor needs it most then
         raise error
     return path
@@ -175,7 +174,16 @@ def apply_proof(reviewed: Path, edition_arg: str | None, progress: Progress, dry
 def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> None:
     """Every output from one layout: PDFs and preview, DOCX draft, proof, and the build report
     (findings of the preflight, the layout and the PDF audit). Overset still fails the build,
-    after everything, the proof included, has been written."""
+    after everything, the proof included, has been written. The drawing is done by a
+    RenderWorker, so the machine's second core imports WeasyPrint while this one lays out, and
+    draws the preview while this one makes the DOCX and the proof."""
+    from .render import RenderWorker
+
+    with RenderWorker() as worker:
+        build_everything(edition_arg, out, progress, worker)
+
+
+def build_everything(edition_arg: str | None, out: str | None, progress: Progress, worker) -> None:
     import time
 
     from .check import audit_pdf, check_layout, check_sources, format_findings, sort_findings
@@ -198,8 +206,11 @@ def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> N
     display = lay_out(job, progress)
     findings += check_layout(display, job.edition, job.style, already=findings)
     lap("compose and layout")
-    tasks: list = []  # the preview PNG is drawn by a forked child while the DOCX and proof are made
-    pdfs = write_pdfs(job, display, progress, background=lambda task: tasks.append(run_forked(task)))
+    if worker.available:
+        progress.step("drawing the spread")
+        pdfs = worker.render(display, job.style, job.out, job.faces)
+    else:
+        pdfs = write_pdfs(job, display, progress)
     findings += audit_pdf(pdfs[0], display, job.edition, job.style)
     lap("render and audit")
     progress.step("writing the DOCX draft")
@@ -209,51 +220,17 @@ def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> N
     progress.step("drawing the proof")
     progress.done(write_proof(job, display, pdfs, 1, sort_findings(findings)))
     lap("proof")
-    for task in tasks:
-        task.join()
-        if task.exitcode != 0:  # the child's failure is the build's failure
-            raise PinbanError("drawing the preview failed", str(job.out / "spread.png"), "see the message above")
-    lap("preview")
+    if worker.available:
+        worker.finish()
+    for p in pdfs:
+        progress.done(p)
+    lap("preview (beside the DOCX and proof)")
     report = job.out / "build-report.txt"
     write_atomic(report, build_report(job, display, sort_findings(findings), timings, format_findings).encode("utf-8"))
     progress.done(report)
-    error = overset_error(display)
+    error = overset_error(display, job.edition)
     if error:
         raise error
-
-
-class Done:
-    """A task already run here (no fork on this system)."""
-
-    exitcode = 0
-
-    def join(self) -> None: ...
-
-
-def run_forked(task: Callable[[], None]):
-    """Run `task` in a forked child so the other core works too; PDFium, which draws the
-    preview, is not thread-safe, so a thread will not do. Where there is no fork, run it here."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        task()
-        return Done()
-    process = multiprocessing.get_context("fork").Process(target=child_main, args=(task,), daemon=True)
-    process.start()
-    return process
-
-
-def child_main(task: Callable[[], object]) -> None:
-    """A forked child: one line on stderr and a non-zero exit on failure, never a traceback."""
-    try:
-        task()
-    except PinbanError as exc:
-        print(f"pinban: error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 — a bug still gets one line
-        print(f"pinban: internal error: {type(exc).__name__}: {exc} (hint: this is a pinban bug; "
-              "please report it with the edition folder)", file=sys.stderr)
-        sys.exit(70)
 
 
 def build_report(job: Job, display: DisplayList, findings: list[Finding], timings, formatter) -> str:

@@ -12,12 +12,13 @@ import html
 import io
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 from PIL import Image
 
 from .display import DisplayList, Frame, Page, Picture, TextLine
+from .errors import PinbanError
 from .fonts import Face
 from .project import write_atomic
 from .style import Style
@@ -27,25 +28,95 @@ MISSING_PHOTO = "缺图"
 
 
 def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[str, Face] | None = None,
-                   created: dt.datetime | None = None,
-                   background: Callable[[Callable[[], None]], object] | None = None) -> list[Path]:
-    """spread.pdf, pages.pdf and spread.png into `out`; returns their paths. With `background`
-    (a function that runs a task elsewhere) the preview PNG is drawn there while the caller
-    goes on."""
+                   created: dt.datetime | None = None) -> list[Path]:
+    """spread.pdf, pages.pdf and spread.png into `out`; returns their paths."""
     from .fonts import load_face
 
     faces = faces or {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
-    when = created or build_time(display)
-    pages = set_bleed_box(write_pdf(pages_html(display, style, faces, when), style, display), style)
+    html = pages_html(display, style, faces, created or build_time(display))
+    spread = draw_pdfs(html, display, style, out)
+    write_atomic(out / "spread.png", preview_png(spread))
+    return output_paths(out)
+
+
+def output_paths(out: Path) -> list[Path]:
+    return [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
+
+
+def draw_pdfs(html: str, display: DisplayList, style: Style, out: Path) -> bytes:
+    """pages.pdf (trimmed pages, bleed, crop marks) and spread.pdf imposed from it; returns the spread."""
+    pages = set_bleed_box(write_pdf(html, style, display), style)
     spread = impose_spread(pages, style, display)
-    paths = [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
-    write_atomic(paths[0], spread)
-    write_atomic(paths[1], pages)
-    if background is None:
-        write_atomic(paths[2], preview_png(spread))
-    else:
-        background(lambda: write_atomic(paths[2], preview_png(spread)))
-    return paths
+    write_atomic(out / "spread.pdf", spread)
+    write_atomic(out / "pages.pdf", pages)
+    return spread
+
+
+class RenderWorker:
+    """Draws the PDFs in a forked child that imports WeasyPrint (0.45 s) while the parent loads
+    and lays out; the child then draws the preview while the parent audits and makes the DOCX
+    and proof. A process, not a thread: PDFium, which draws the preview, is not thread-safe.
+    Use it as a context manager; where there is no fork, `available` is False."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        self.available = "fork" in multiprocessing.get_all_start_methods()
+        if not self.available:
+            return
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.available:
+            self.conn.close()  # a child still waiting for work sees the end and stops
+            self.process.join(timeout=30)
+            if self.process.is_alive():
+                self.process.terminate()
+
+    def render(self, display: DisplayList, style: Style, out: Path, faces: dict[str, Face]) -> list[Path]:
+        """Writes spread.pdf and pages.pdf (returns when they are there); the PNG follows."""
+        self.conn.send((pages_html(display, style, faces, build_time(display)), display, style, out))
+        self.expect()
+        return output_paths(out)
+
+    def finish(self) -> None:
+        """Wait for the preview."""
+        self.expect()
+
+    def expect(self) -> None:
+        try:
+            kind, detail = self.conn.recv()
+        except EOFError:
+            raise PinbanError("the drawing process stopped", "render", "run `pinban pdf` to see why") from None
+        if kind == "error":
+            raise PinbanError(*detail)
+        if kind == "crash":
+            raise PinbanError(f"drawing failed: {detail}", "render", "this is a pinban bug: please report it")
+
+
+def worker_main(conn) -> None:
+    import weasyprint  # noqa: F401 — the point: imported while the parent lays out
+
+    try:
+        html, display, style, out = conn.recv()
+    except EOFError:
+        return
+    try:
+        spread = draw_pdfs(html, display, style, out)
+        conn.send(("done", None))
+        write_atomic(out / "spread.png", preview_png(spread))
+        conn.send(("done", None))
+    except PinbanError as exc:
+        conn.send(("error", (exc.message, exc.where, exc.hint)))
+    except Exception as exc:  # noqa: BLE001 — reported by the parent in one line
+        conn.send(("crash", f"{type(exc).__name__}: {exc}"))
 
 
 def build_time(display: DisplayList) -> dt.datetime:
