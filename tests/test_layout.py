@@ -167,8 +167,9 @@ def test_overset_fails_but_still_writes_the_pdf(edition_copy, tmp_path):
     report.write_text(body + "\n" + "\n".join(line for line in body.splitlines() if line and line[0] not in "#>"),
                       encoding="utf-8")
     out = tmp_path / "out"
-    with pytest.raises(PinbanError, match=r"overset: \d+ lines \(\d+ characters\)"):
+    with pytest.raises(PinbanError, match=r"overset: \d+ lines \(\d+ characters\) do not fit, in 2025年工作安排") as err:
         build_pdf(str(edition_copy), str(out), Silent())
+    assert re.search(r"report\.md:\d+$", err.value.where), err.value.where
     assert (out / "spread.pdf").exists()
 
 
