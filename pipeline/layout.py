@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from PIL import Image
@@ -35,7 +35,6 @@ from .fonts import Face
 from .model import BODY, INTRO, SECTION, SUBSECTION, Block, Edition, Photo
 from .style import ParaStyle, Style
 
-PUNCT = set("、，。；：？！“”‘’（）〔〕【】《》〈〉「」『』—…·．,.;:?!()")
 CAPTION_GAP = 4.0  # pt between a photo and its caption
 CELL_PAD = 8.0  # pt kept free below a caption, before the next grid line holds text
 HEADER_LINES = 2  # grid lines of the 报眉 band
@@ -381,7 +380,6 @@ class Plan:
     segments: list[Segment]
     flow: Flow
     score: float
-    space_extra: dict[int, int] = field(default_factory=dict)
 
 
 def placements(rows: list[Row], total_rows: int) -> list[tuple[Row, int]]:
@@ -885,7 +883,3 @@ def crop_box(pixels: tuple[int, int], ratio: float, focus: tuple[float, float]) 
     left = min(max(focus[0] * w - cw / 2, 0), w - cw)
     top = min(max(focus[1] * h - ch / 2, 0), h - ch)
     return (round(left, 2), round(top, 2), round(cw, 2), round(ch, 2))
-
-
-def is_punct(ch: str) -> bool:
-    return ch in PUNCT
