@@ -20,7 +20,6 @@ Reading a line (em = the character's drawn size):
 
 from __future__ import annotations
 
-import ctypes
 import math
 import statistics
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from .display import DisplayList, Frame, TextLine
 from .model import Finding
+from .readback import Char, per_display_page, read_chars
 
 # --- the rules' character classes (typography.md 1–5, written out here on purpose: the audit
 # must not inherit a mistake from the composer's tables) ------------------------------------------
@@ -55,79 +55,9 @@ SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are c
 SLACK = 1.0         # pt around a column when assigning characters to it
 
 
-# --- reading the PDF ----------------------------------------------------------------------------
+# --- reading the PDF: pipeline/readback.py ------------------------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class Glyph:
-    text: str
-    x: float          # pen origin, pt from the page's left edge
-    baseline: float   # pt from the page's top edge
-    size: float       # font size as drawn, pt
-    advance: float    # the embedded font's advance of the glyph at `size` (no letter-spacing), pt
-
-    @property
-    def em_box(self) -> tuple[float, float, float, float]:
-        """left, top, right, bottom of the glyph's em box (for finding boxes)."""
-        return (self.x, self.baseline - 0.88 * self.size, self.x + max(self.advance, 0.5 * self.size),
-                self.baseline + 0.12 * self.size)
-
-
-def read_glyphs(pdf: Path | bytes) -> list[list[Glyph]]:
-    """Per PDF page, the drawn characters (PDFium's inferred ones dropped), with advances read
-    from the embedded fonts' widths. Coordinates from the trim box's top-left corner."""
-    import pypdfium2 as pdfium
-    from pypdfium2 import raw
-
-    doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
-    pages: list[list[Glyph]] = []
-    try:
-        for page in doc:
-            left, _bottom, _right, top = page.get_trimbox()
-            textpage = page.get_textpage()
-            tp = textpage.raw
-            ox, oy, width = ctypes.c_double(), ctypes.c_double(), ctypes.c_float()
-            thousand = ctypes.c_float(1000.0)
-            matrix = raw.FS_MATRIX()
-            out: list[Glyph] = []
-            for i in range(textpage.count_chars()):
-                if raw.FPDFText_IsGenerated(tp, i) == 1:
-                    continue
-                code = raw.FPDFText_GetUnicode(tp, i)
-                ch = chr(code) if code else ""
-                if not ch or ch in "\r\n":
-                    continue
-                raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
-                raw.FPDFText_GetMatrix(tp, i, matrix)
-                # WeasyPrint draws in px: the size as drawn is the font size scaled by the matrix
-                size = raw.FPDFText_GetFontSize(tp, i) * math.hypot(matrix.c, matrix.d)
-                font = raw.FPDFTextObj_GetFont(raw.FPDFText_GetTextObject(tp, i))
-                # the glyph's width from the font's /W array (the unicode is mapped back to its code)
-                ok = font and raw.FPDFFont_GetGlyphWidth(font, code, thousand, width)
-                advance = width.value / 1000 * size if ok else size
-                out.append(Glyph(ch, ox.value - left, top - oy.value, size, advance))
-            textpage.close()
-            page.close()
-            pages.append(out)
-    finally:
-        doc.close()
-    return pages
-
-
-def glyphs_per_page(pdf_pages: list[list[Glyph]], display: DisplayList) -> list[list[Glyph]]:
-    """One glyph list per display page: pages.pdf maps one to one; the spread sheet holds all
-    pages side by side and is cut at the pages' offsets."""
-    if len(pdf_pages) == len(display.pages):
-        return pdf_pages
-    if len(pdf_pages) == 1:
-        out: list[list[Glyph]] = [[] for _ in display.pages]
-        for g in pdf_pages[0]:
-            k = next((k for k, p in enumerate(display.pages) if p.offset <= g.x < p.offset + p.width),
-                     len(display.pages) - 1 if g.x >= display.pages[-1].offset else 0)
-            shift = display.pages[k].offset
-            out[k].append(Glyph(g.text, g.x - shift, g.baseline, g.size, g.advance))
-        return out
-    raise ValueError(f"the PDF has {len(pdf_pages)} pages, the display list {len(display.pages)}")
+Glyph = Char  # a drawn character, as the audit calls it
 
 
 # --- lines as drawn -------------------------------------------------------------------------------
@@ -360,12 +290,13 @@ class TypographyAudit:
                 f"(max gap {self.max_gap_em:.3f} em), off-grid {self.off_grid}")
 
 
-def audit_typography(pdf: Path | bytes, display: DisplayList) -> TypographyAudit:
-    """Read the built PDF (spread.pdf or pages.pdf) back and count the body lines' breaches of
-    typography.md; `findings()` names each, where it is, with a box for the proof overlay."""
+def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[Char]] | None = None) -> TypographyAudit:
+    """Read the built PDF (spread.pdf or pages.pdf) back — or take its characters when the caller
+    has read them already — and count the body lines' breaches of typography.md; `findings()`
+    names each, where it is, with a box for the proof overlay."""
     start = time.perf_counter()
     try:
-        pages = glyphs_per_page(read_glyphs(pdf), display)
+        pages = per_display_page(chars if chars is not None else read_chars(pdf), display)
     except Exception as exc:  # noqa: BLE001 — an unreadable PDF is itself the finding
         name = pdf.name if isinstance(pdf, Path) else "PDF"
         return TypographyAudit(problems=(Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}",

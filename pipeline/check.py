@@ -873,35 +873,27 @@ def all_lines(display: DisplayList) -> Iterator[tuple[str, Frame, TextLine]]:
 
 
 def audit_pdf(pdf: Path, display: DisplayList, edition: Edition, style: Style) -> list[Finding]:
+    from .audit import audit_typography
+    from .readback import read_chars
+
     try:
-        pages = pdf_text(pdf)
+        chars = read_chars(pdf)  # read once: the fidelity checks and the typography audit share it
         fonts = pdf_fonts(pdf)
     except Exception as exc:  # noqa: BLE001 — an unreadable PDF is itself the finding
         return [Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}", pdf.name,
                         "this is a pinban bug: please report it")]
-    from .audit import audit_typography
-
-    typography = audit_typography(pdf, display)
+    pages = ["".join(c.text for c in page) for page in chars]
+    typography = audit_typography(pdf, display, chars)
     summary = Finding("info", "pdf-typography", typography.summary(), pdf.name)
     return (fidelity_findings(pages, display) + reading_order_findings(pages, display, edition)
             + font_findings(fonts, style) + typography.findings() + [summary])
 
 
 def pdf_text(pdf: Path) -> list[str]:
-    """Each page's text in content-stream order, via pypdfium2."""
-    import pypdfium2 as pdfium
+    """Each page's drawn text in content-stream order."""
+    from .readback import read_chars
 
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        texts = []
-        for page in doc:
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        doc.close()
+    return ["".join(c.text for c in page) for page in read_chars(pdf)]
 
 
 def fidelity_findings(pages: list[str], display: DisplayList) -> list[Finding]:

@@ -9,24 +9,34 @@ guesses between distant glyphs, line ends) are dropped.
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .display import DisplayList, Frame
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Char:
     text: str
     x: float  # pen position (origin) in pt from the page's left edge
     baseline: float  # pt from the page's top edge
-    size: float  # font size in pt
-    box: tuple[float, float, float, float]  # tight glyph box: left, top, right, bottom (top-down)
-    font: str  # font name as embedded (subset prefix removed)
+    size: float  # font size as drawn, pt
+    advance: float  # the embedded font's advance of the glyph at `size` (no letter-spacing), pt
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # tight ink box: left, top, right, bottom
+    font: str = ""  # font name as embedded (subset prefix removed)
+
+    @property
+    def em_box(self) -> tuple[float, float, float, float]:
+        """left, top, right, bottom of the glyph's em box (for finding boxes)."""
+        return (self.x, self.baseline - 0.88 * self.size, self.x + max(self.advance, 0.5 * self.size),
+                self.baseline + 0.12 * self.size)
 
 
 def read_chars(pdf: Path | bytes) -> list[list[Char]]:
-    """Per page, the characters in content-stream order."""
+    """Per PDF page, the drawn characters in content-stream order (PDFium's inferred ones
+    dropped), in pt from the trim box's top-left corner (pages with bleed have a TrimBox inside
+    the MediaBox). Advances come from the embedded fonts' widths."""
     import pypdfium2 as pdfium
     from pypdfium2 import raw
 
@@ -34,34 +44,61 @@ def read_chars(pdf: Path | bytes) -> list[list[Char]]:
     pages: list[list[Char]] = []
     try:
         for page in doc:
-            height = page.get_height()
-            # trimmed-page coordinates: pages with bleed have a TrimBox inside the MediaBox
-            left, bottom, _right, top = page.get_trimbox()
+            left, _bottom, _right, top = page.get_trimbox()
             textpage = page.get_textpage()
-            chars: list[Char] = []
-            buffer = ctypes.create_string_buffer(256)
-            for i in range(textpage.count_chars()):
-                if raw.FPDFText_IsGenerated(textpage.raw, i) == 1:
-                    continue
-                text = textpage.get_text_range(i, 1)
-                if not text or text in "\r\n":
-                    continue
-                ox, oy = ctypes.c_double(), ctypes.c_double()
-                raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy)
-                l, b, r, t = textpage.get_charbox(i)
-                # the size as drawn: the font size scaled by the text's matrix (WeasyPrint draws in px)
-                matrix = raw.FS_MATRIX()
-                raw.FPDFText_GetMatrix(textpage.raw, i, matrix)
-                size = raw.FPDFText_GetFontSize(textpage.raw, i) * (matrix.c**2 + matrix.d**2) ** 0.5
-                n = raw.FPDFText_GetFontInfo(textpage.raw, i, buffer, len(buffer), None)
-                font = buffer.raw[: max(n - 1, 0)].decode("utf-8", "replace").split("+")[-1]
-                chars.append(Char(text, ox.value - left, top - oy.value, size,
-                                  (l - left, top - t, r - left, top - b), font))
-            del height, bottom
-            pages.append(chars)
+            pages.append(page_chars(textpage, left, top, raw))
+            textpage.close()
+            page.close()
     finally:
         doc.close()
     return pages
+
+
+def page_chars(textpage, left: float, top: float, raw) -> list[Char]:
+    tp = textpage.raw
+    ox, oy, width = ctypes.c_double(), ctypes.c_double(), ctypes.c_float()
+    thousand = ctypes.c_float(1000.0)
+    matrix = raw.FS_MATRIX()
+    name = ctypes.create_string_buffer(256)
+    chars: list[Char] = []
+    for i in range(textpage.count_chars()):
+        if raw.FPDFText_IsGenerated(tp, i) == 1:
+            continue
+        code = raw.FPDFText_GetUnicode(tp, i)
+        text = chr(code) if code else ""
+        if not text or text in "\r\n":
+            continue
+        raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
+        raw.FPDFText_GetMatrix(tp, i, matrix)
+        # the size as drawn: the font size scaled by the text's matrix (WeasyPrint draws in px)
+        size = raw.FPDFText_GetFontSize(tp, i) * math.hypot(matrix.c, matrix.d)
+        font = raw.FPDFTextObj_GetFont(raw.FPDFText_GetTextObject(tp, i))
+        # the glyph's width from the font's /W array (the unicode is mapped back to its code)
+        ok = font and raw.FPDFFont_GetGlyphWidth(font, code, thousand, width)
+        advance = width.value / 1000 * size if ok else size
+        l, b, r, t = textpage.get_charbox(i)
+        n = raw.FPDFText_GetFontInfo(tp, i, name, len(name), None)
+        chars.append(Char(text, ox.value - left, top - oy.value, size, advance,
+                          (l - left, top - t, r - left, top - b),
+                          name.raw[: max(n - 1, 0)].decode("utf-8", "replace").split("+")[-1]))
+    return chars
+
+
+def per_display_page(pdf_pages: list[list[Char]], display: DisplayList) -> list[list[Char]]:
+    """One character list per display page: pages.pdf maps one to one; the spread sheet holds
+    all pages side by side and is cut at the pages' offsets."""
+    if len(pdf_pages) == len(display.pages):
+        return pdf_pages
+    if len(pdf_pages) != 1:
+        raise ValueError(f"the PDF has {len(pdf_pages)} pages, the display list {len(display.pages)}")
+    out: list[list[Char]] = [[] for _ in display.pages]
+    for c in pdf_pages[0]:
+        k = next((k for k, p in enumerate(display.pages) if p.offset <= c.x < p.offset + p.width),
+                 len(display.pages) - 1 if c.x >= display.pages[-1].offset else 0)
+        shift = display.pages[k].offset
+        l, t, r, b = c.box
+        out[k].append(replace(c, x=c.x - shift, box=(l - shift, t, r - shift, b)))
+    return out
 
 
 def text_by_frame(pages: list[list[Char]], display: DisplayList, slack: float = 1.0) -> tuple[dict[str, str], list[Char]]:

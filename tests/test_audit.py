@@ -17,13 +17,12 @@ from pipeline.audit import (
     Glyph,
     audit_typography,
     drawn_lines,
-    glyphs_per_page,
     pair_width,
-    read_glyphs,
     right_edge,
     split_unit,
 )
 from pipeline.display import DisplayList, Frame, TextLine
+from pipeline.readback import per_display_page, read_chars
 
 COUNTS = ("line_start", "line_end", "ragged", "ragged_left", "pairs", "indents", "lone_chars", "splits", "gaps",
           "off_grid")
@@ -62,7 +61,7 @@ def test_spread_and_pages_read_alike(sample_build, sample_audit) -> None:
 
 def test_line_numbers_count_grid_lines_as_the_display_list_does(sample_build) -> None:
     display, _, out = sample_build
-    lines = drawn_lines(display, glyphs_per_page(read_glyphs(out / "pages.pdf"), display))
+    lines = drawn_lines(display, per_display_page(read_chars(out / "pages.pdf"), display))
     matched = [d for d in lines if d.composed is not None]
     assert len(matched) == len(lines)
     assert all(d.number == d.composed.number for d in matched)

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.layout import split_for_fold
 from pipeline.model import INTRO
-from pipeline.readback import read_chars, text_by_frame
+from pipeline.readback import per_display_page, read_chars, text_by_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
@@ -37,13 +37,9 @@ def test_outputs_written(built):
 def test_report_reads_back_in_order(built):
     """Every character of the report, in order, nothing lost or doubled — read from the PDF."""
     display, job, out = built
-    pages = read_chars(out / "spread.pdf")
-    # the spread sheet holds both pages side by side: shift page 03's characters back
-    sheet = pages[0]
-    width = display.pages[0].width
-    left = [c for c in sheet if c.x < width]
-    right = [type(c)(c.text, c.x - width, c.baseline, c.size, c.box, c.font) for c in sheet if c.x >= width]
-    by_frame, stray = text_by_frame([left, right], display)
+    # the spread sheet holds both pages side by side: cut it back into pages
+    pages = per_display_page(read_chars(out / "spread.pdf"), display)
+    by_frame, stray = text_by_frame(pages, display)
     columns = [f for f in display.frames("column")]
     body = "".join(by_frame.get(f.id, "") for f in columns)
     expected = "".join(b.text for b in job.edition.report)
