@@ -17,7 +17,6 @@ import hashlib
 import io
 import itertools
 import json
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from docx.text.run import Run as DocxRun
 from lxml import etree
 
 from .model import BODY, INTRO, SECTION, SUBSECTION, Edition, Finding, Photo
-from .project import write_atomic
+from .project import build_time, write_atomic
 
 DRAFT_NAME = "draft.docx"
 MANIFEST_NAME = "draft.manifest.json"
@@ -249,11 +248,7 @@ def export_draft(
 
 
 def export_time(edition: Edition) -> dt.datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    else:
-        when = dt.datetime(edition.date.year, edition.date.month, edition.date.day, tzinfo=dt.UTC)
+    when = build_time(edition.date)
     return max(when, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).replace(microsecond=0)  # zip can't go earlier
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -54,3 +55,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def build_time(date: dt.date | None) -> dt.datetime:
+    """Same input, same bytes: the time written into outputs is SOURCE_DATE_EPOCH when set,
+    else the edition's date (midnight UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    date = date or dt.date(2000, 1, 1)
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,7 +26,7 @@ from typing import Any, Protocol
 from .display import DisplayList, Frame, Page, TextLine
 from .errors import PinbanError, UsageError
 from .model import Finding
-from .project import write_atomic
+from .project import build_time, write_atomic
 
 ROUNDS = {1: "一校", 2: "二校", 3: "三校"}
 FONT_FAMILY = "LXGW WenKai"
@@ -142,14 +141,6 @@ def make_proof(pages_pdf: bytes, display: DisplayList, findings: Sequence[Findin
     marks = place_findings(findings, display, faces or {})
     overlay = draw_overlay(display, marks, stamp, font)
     return merge(pages_pdf, overlay, display, stamp)
-
-
-def build_time(date: dt.date) -> dt.datetime:
-    """Same input, same bytes: SOURCE_DATE_EPOCH when set, else the edition's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
 # --- source revision --------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
-import os
 import warnings
 from pathlib import Path
 from typing import Self
@@ -20,7 +19,7 @@ from PIL import Image
 from .display import DisplayList, Frame, Page, Picture, TextLine
 from .errors import PinbanError
 from .fonts import Face
-from .project import write_atomic
+from .project import build_time, write_atomic
 from .style import Style
 
 PREVIEW_DPI = 100
@@ -33,7 +32,7 @@ def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[st
     from .fonts import load_face
 
     faces = faces or {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
-    html = pages_html(display, style, faces, created or build_time(display))
+    html = pages_html(display, style, faces, created or display_time(display))
     spread = draw_pdfs(html, display, style, out)
     write_atomic(out / "spread.png", preview_png(spread))
     return output_paths(out)
@@ -82,7 +81,7 @@ class RenderWorker:
 
     def render(self, display: DisplayList, style: Style, out: Path, faces: dict[str, Face]) -> list[Path]:
         """Writes spread.pdf and pages.pdf (returns when they are there); the PNG follows."""
-        self.conn.send((pages_html(display, style, faces, build_time(display)), display, style, out))
+        self.conn.send((pages_html(display, style, faces, display_time(display)), display, style, out))
         self.expect()
         return output_paths(out)
 
@@ -119,16 +118,8 @@ def worker_main(conn) -> None:
         conn.send(("crash", f"{type(exc).__name__}: {exc}"))
 
 
-def build_time(display: DisplayList) -> dt.datetime:
-    """Same input, same bytes: SOURCE_DATE_EPOCH if set, else the edition's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    try:
-        day = dt.date.fromisoformat(display.date)
-        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    except ValueError:
-        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+def display_time(display: DisplayList) -> dt.datetime:
+    return build_time(dt.date.fromisoformat(display.date) if display.date else None)
 
 
 # --- HTML -------------------------------------------------------------------------------------

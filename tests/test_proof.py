@@ -360,7 +360,7 @@ def sample_time():
 
 @pytest.mark.parametrize(("case", "round_"), [("sample", 1), ("slips", 3)])
 def test_stamp_on_every_page(case, round_, request):
-    from pipeline.proof import build_time
+    from pipeline.project import build_time
 
     built = request.getfixturevalue(case)
     when = build_time(built.job.edition.date).strftime("%Y-%m-%d %H:%M")
