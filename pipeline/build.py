@@ -90,27 +90,25 @@ def build_pdf(edition_arg: str | None, out: str | None, progress: Progress) -> D
 
 
 def build_docx(edition_arg: str | None, out: str | None, progress: Progress) -> list[Path]:
+    from .check import check_layout, check_sources
     from .docx import export_draft
 
     job = prepare(edition_arg, out)
+    findings = check_sources(job.edition, job.style, job.faces)
     locations: dict[str, str] = {}
     try:
-        locations = lay_out(job, progress).locations()
+        display = lay_out(job, progress)
     except PinbanError as exc:  # the draft is still useful without locations
         progress.step(f"no locations in the draft: {exc}")
+    else:
+        locations = display.locations()
+        findings += check_layout(display, job.edition, job.style, already=findings)
     progress.step("writing the DOCX draft")
-    paths = list(export_draft(job.edition, job.out, findings_for_docx(job), locations))
+    # the proofreaders' comments: findings in the text, as `pinban build` gives them
+    paths = list(export_draft(job.edition, job.out, [f for f in findings if f.block_id], locations))
     for p in paths:
         progress.done(p)
     return paths
-
-
-def findings_for_docx(job: Job) -> list[Finding]:
-    try:
-        from .check import check_sources
-    except ImportError:
-        return []
-    return [f for f in check_sources(job.edition, job.style, job.faces) if f.block_id]
 
 
 def warn_notices(notices: tuple[Finding, ...], progress: Progress) -> None:

@@ -32,7 +32,7 @@ from .compose import ComposeRules, Line, TextRun, compose
 from .display import DisplayList, Frame, Overset, Page, Picture, Rule, TextLine
 from .errors import PinbanError
 from .fonts import Face
-from .model import BODY, INTRO, SECTION, SUBSECTION, Block, Edition, Photo
+from .model import BODY, INTRO, SECTION, SUBSECTION, Block, Edition, Photo, Run
 from .style import ParaStyle, Style
 
 CAPTION_GAP = 4.0  # pt between a photo and its caption
@@ -117,8 +117,6 @@ def compose_block(block: Block, para: ParaStyle, measure: float, faces, size: fl
 
 
 def compose_text(text: str, para: ParaStyle, measure: float, faces, where: str, size: float | None = None) -> tuple[Line, ...]:
-    from .model import Run
-
     return compose(runs_for((Run(text),), para, size), measure, faces, rules_for(para), where=where)
 
 
@@ -416,14 +414,6 @@ def segments_for(rows: list[Row], style: Style, total_rows: int) -> list[Segment
     return segs
 
 
-def overlap(rows: list[Row], total_rows: int) -> bool:
-    try:
-        check_overlaps(rows, total_rows)
-    except PinbanError:
-        return True
-    return False
-
-
 def tune_head_space(plan: Plan, items: list[Item]) -> Plan:
     """Fine copyfit: one grid line more (or less) of space above the last heads moves the end
     of the report by whole lines, filling the last column's foot or pulling back a line or two."""
@@ -445,7 +435,8 @@ def tune_head_space(plan: Plan, items: list[Item]) -> Plan:
     return best
 
 
-def check_overlaps(rows: list[Row], total_rows: int) -> None:
+def overlap_problem(rows: list[Row], total_rows: int) -> PinbanError | None:
+    """What is wrong when photos (the art editor's placements among them) overlap or leave the page."""
     placed = placements(rows, total_rows)
     for i, (r1, s1) in enumerate(placed):
         for r2, s2 in placed[i + 1:]:
@@ -455,13 +446,17 @@ def check_overlaps(rows: list[Row], total_rows: int) -> None:
                 for c2 in r2.cells:
                     if c1.column < c2.column + c2.span and c2.column < c1.column + c1.span:
                         ids = [c.photo.id if c.photo else "the intro" for c in (c1, c2)]
-                        raise PinbanError(f"photo {ids[0]} and {ids[1]} overlap", "edition.toml",
-                                          "move the placed photo ([photos.place] column/row) clear of the others")
+                        placed_photo = next((c.photo for c in (c1, c2) if c.photo and c.photo.placement), None)
+                        return PinbanError(f"photo {ids[0]} and {ids[1]} overlap",
+                                           str(placed_photo.source) if placed_photo else "edition.toml",
+                                           "move the placed photo ([photos.place] column/row) clear of the others")
     for r, s in placed:
         if s < 0 or s + r.height > total_rows:
-            cell = r.cells[0]
-            raise PinbanError(f"photo {cell.photo.id if cell.photo else ''} does not fit on the page at that row",
-                              "edition.toml", "choose a smaller row or rows in [photos.place]")
+            photo = r.cells[0].photo
+            return PinbanError(f"photo {photo.id if photo else ''} does not fit on the page at that row",
+                               str(photo.source) if photo else "edition.toml",
+                               "choose a smaller row or rows in [photos.place]")
+    return None
 
 
 def score(fl: Flow, rows: list[Row]) -> float:
@@ -493,7 +488,7 @@ def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, i
             capacity = sum(sg.rows for sg in segs)
             slack = capacity - needed
             if 0 <= slack <= 2 * style.columns or fallback is None or capacity > sum(sg.rows for sg in fallback.segments):
-                if overlap(rows, total_rows):
+                if overlap_problem(rows, total_rows):
                     continue
                 fl = flow(items, segs)
                 plan = Plan([Row(r.page, r.at_top, r.cells, r.natural, r.height, r.start, r.fixed, r.explicit)
@@ -506,8 +501,8 @@ def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, i
                     best = plan
     best = best or fallback
     if best is None:
-        check_overlaps(rows, total_rows)
-        raise PinbanError("the photos leave no room for the report", "layout", "drop photos or use a larger page")
+        raise overlap_problem(rows, total_rows) or PinbanError(
+            "the photos leave no room for the report", "layout", "drop photos or use a larger page")
     best = tune_head_space(best, items)
     for r, b in zip(rows, best.rows):
         r.height = b.height
@@ -769,7 +764,7 @@ def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: 
         if not part:
             continue
         tracking = para.tracking_em
-        lines = compose(runs_for(((_run(part)),), para), para.size * (len(part) * (1 + tracking) + 2), faces,
+        lines = compose(runs_for((Run(part),), para), para.size * (len(part) * (1 + tracking) + 2), faces,
                         ComposeRules(indent_em=0, align="start"), where=str(hl.source))
         line = lines[0]
         spans = track(line, para.size * tracking)
@@ -782,16 +777,8 @@ def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: 
     return frames
 
 
-def _run(text: str):
-    from .model import Run
-
-    return Run(text)
-
-
 def track(line: Line, tracking: float):
     """Open a display line's letter-spacing by `tracking` pt per character (headline style)."""
-    from dataclasses import replace
-
     out = []
     x = 0.0
     for s in line.spans:

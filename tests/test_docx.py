@@ -418,12 +418,12 @@ def test_the_checkers_and_the_layouts_names_are_understood(tmp_path: Path) -> No
 
 
 def test_real_checker_findings_anchor_on_their_characters(with_findings, tmp_path: Path) -> None:
-    pytest.importorskip("pipeline.check", reason="the checker is not in the tree yet")
-    from pipeline.build import findings_for_docx, prepare
+    from pipeline.build import prepare
+    from pipeline.check import check_sources
 
     edition = with_findings[0]
     job = prepare(str(edition.root), str(tmp_path / "job"))
-    findings = [f for f in findings_for_docx(job) if f.start >= 0]
+    findings = [f for f in check_sources(job.edition, job.style, job.faces) if f.block_id and f.start >= 0]
     assert {f.code for f in findings} >= {"doubled-phrase"}
     docx_path, manifest_path = draft.export_draft(edition, tmp_path / "out", findings, {})
     texts = {e["id"]: e["text"] for e in manifest_of(manifest_path)["items"]}
