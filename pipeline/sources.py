@@ -199,7 +199,7 @@ class Locator:
         pat = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
         for i in range(start, len(self.lines)):
             line = self.lines[i].lstrip()
-            if i > start and line.startswith("[") and i + 1 != start and not line.startswith(f"[{table_name}."):
+            if i > start and line.startswith("[") and not line.startswith(f"[{table_name}."):
                 break
             if pat.match(self.lines[i]):
                 return f"{self.name}:{i + 1}"
