@@ -77,7 +77,7 @@ class TextUnit:
     `block_id` and offsets are what the DOCX export anchors comments to; `kind` picks the rules
     (a deliberate space between two phrases is fine in a title or caption, not in body text)."""
 
-    block_id: str  # "b012", "photo.p03", "headline.title", "header.section"
+    block_id: str  # "b012", "photo.p03", "headline.title", "furniture.section": the ids of the layout and the DOCX
     kind: str  # body, intro, section, subsection, caption, credit, kicker, title, subtitle, header
     text: str
     where: str  # "report.md:23"
@@ -115,15 +115,15 @@ def furniture_units(edition: Edition, style: Style, toml: TomlLines) -> list[Tex
     """Page header (报眉) and credits: checked for glyphs; the text rules apply to the section name."""
     face = style.para("header").face
     ed = toml.header("edition")
-    units = [plain_unit("header.section", "header", edition.section, toml.key(ed, "section"), face)]
+    units = [plain_unit("furniture.section", "header", edition.section, toml.key(ed, "section"), face)]
     made = f"{edition.date_text} {edition.weekday}"
-    units.append(plain_unit("header.date", "header", made, toml.key(ed, "date"), face, checked=False))
+    units.append(plain_unit("furniture.date", "header", made, toml.key(ed, "date"), face, checked=False))
     for page in edition.pages:
-        units.append(plain_unit(f"header.{page}", "header", page, toml.key(ed, "pages"), style.header_number_face,
+        units.append(plain_unit(f"furniture.page.{page}", "header", page, toml.key(ed, "pages"), style.header_number_face,
                                 checked=False))
     for i, credit in enumerate(edition.credits):
         where = toml.key(toml.header("credits", i), "names")
-        units.append(plain_unit(f"credit.{i + 1}", "credit", credit.text, where, face))
+        units.append(plain_unit(f"furniture.credits.{i + 1}", "credit", credit.text, where, face))
     return units
 
 

@@ -18,7 +18,7 @@ class TextLine:
     baseline: float  # y of the baseline on the page
     measure: float
     spans: tuple[Span, ...]  # span.x is relative to `x`
-    block_id: str  # "b012", "photo:p03", "headline:title", "header:02"
+    block_id: str  # "b012", "photo.p03", "headline.title", "furniture.section": as in check and the DOCX
     kind: str  # paragraph style kind: body, section, subsection, intro, caption, title, …
     start: int  # [start, end) offsets into the block's text
     end: int

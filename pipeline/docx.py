@@ -159,15 +159,9 @@ def bookmark_name(item_id: str, taken: set[str]) -> str:
     return name
 
 
-def location_of(item: Item, locations: dict[str, str], first_page: str) -> str:
-    """Where the layout put the item, "02版·第3栏·第12行"; the layout writes some ids its own way
-    (photo:p03, header:02:section)."""
-    keys = [item.id, item.id.replace(".", ":")]
-    if item.photo is not None:
-        keys.append(item.photo.id)
-    if item.kind in ("header", "credit"):
-        keys.append(f"header:{first_page}:{'section' if item.id == 'furniture.section' else 'info'}")
-    return next((locations[k] for k in keys if locations.get(k)), "")
+def location_of(item: Item, locations: dict[str, str]) -> str:
+    """Where the layout put the item, "02版·第3栏·第12行" (the layout uses the draft's ids)."""
+    return locations.get(item.id, "")
 
 
 def location_marker(location: str) -> str:
@@ -206,8 +200,7 @@ def manifest_entry(item: Item, bookmark: str, location: str) -> dict[str, Any]:
 
 def build_manifest(edition: Edition, items: list[Item], locations: dict[str, str], notes: list[str]) -> dict[str, Any]:
     taken: set[str] = set()
-    first = edition.pages[0]
-    entries = [manifest_entry(it, bookmark_name(it.id, taken), location_of(it, locations, first)) for it in items]
+    entries = [manifest_entry(it, bookmark_name(it.id, taken), location_of(it, locations)) for it in items]
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "edition": edition.name,
@@ -357,16 +350,10 @@ def item_spans(item: Item, cuts: list[int]) -> list[tuple[int, int, bool]]:
     return spans
 
 
-# the checker's names for texts the draft calls otherwise
-FINDING_ALIASES = {"header.section": "furniture.section", "header.date": "furniture.date"}
-
-
 def finding_anchor(f: Finding, items: dict[str, Item]) -> Finding | None:
     """The finding in the draft's IDs and offsets, or None when the draft does not show that text."""
-    item_id, shift = FINDING_ALIASES.get(f.block_id, f.block_id), 0
-    if re.fullmatch(r"credit\.\d+", item_id):  # credit.1 → furniture.credits.1 (same text)
-        item_id = "furniture.credits." + item_id.split(".")[1]
-    elif item_id.startswith("photo.") and item_id.endswith(".credit"):  # the credit follows the caption
+    item_id, shift = f.block_id, 0
+    if item_id.startswith("photo.") and item_id.endswith(".credit"):  # the credit follows the caption
         item_id = item_id.removesuffix(".credit")
         item = items.get(item_id)
         credit = next((k for k, p in enumerate(item.pieces) if p.field.endswith(".credit")), None) if item else None

@@ -713,36 +713,48 @@ def head_lines(item: Item, para: ParaStyle, style: Style, faces, x: float, top: 
 
 def header_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, name: str,
                   rules: list[Rule]) -> list[Frame]:
-    """报眉: page number and section at the outer edge, date on page 02, credits on page 03."""
+    """报眉: page number and section at the outer edge; the date (page 02) or the credits
+    (page 03) toward the fold. Each piece is a line of its own under the id the DOCX and the
+    checker use for it (furniture.section, furniture.date, furniture.credits.N)."""
     para = style.para("header")
     num_para = ParaStyle("header", style.header_number_face, style.header_number_face, style.header_number_size,
                          style.header_number_size, 0, 0, "start")
     left, right = geo.x0, geo.x0 + style.type_width
     base = band.header_rule - 6
-    outer_left = geo.page_index == 0
-    number = compose_text(name, num_para, style.header_number_size * 2, faces, "edition.toml")
-    section = compose_text(edition.section, para, para.size * (len(edition.section) + 1), faces, "edition.toml")
+    gap = para.size
+
+    def piece(block_id: str, text: str, p: ParaStyle = para) -> tuple[str, Line, ParaStyle]:
+        return block_id, compose_text(text, p, p.size * (len(text) + 2), faces, "edition.toml")[0], p
+
+    outer = [piece(f"furniture.page.{name}", name, num_para), piece("furniture.section", edition.section)]
     if geo.page_index == 0:
-        info = f"{edition.date_text} {edition.weekday}"
+        inner = [piece("furniture.date", f"{edition.date_text} {edition.weekday}")]
     else:
-        info = "  ".join(c.text for c in edition.credits)
-    info_lines = compose_text(info, para, para.size * (len(info) + 2), faces, "edition.toml")
-    num_w = number[0].width
-    sec_w = section[0].width
-    info_w = info_lines[0].width
-    if outer_left:
-        xs = (left, left + num_w + para.size, right - info_w)
+        inner = [piece(f"furniture.credits.{i + 1}", c.text) for i, c in enumerate(edition.credits)]
+    # page 02 reads outward-in from the left edge, page 03 from the right edge
+    if geo.page_index == 0:
+        placed = side_by_side(outer, left, gap) + side_by_side(inner, right - row_width(inner, gap), gap)
     else:
-        xs = (right - num_w, right - num_w - para.size - sec_w, left)
+        placed = side_by_side(inner, left, 2 * gap) + side_by_side(outer[::-1], right - row_width(outer, gap), gap)
     frames = []
-    for fid, lines, x, p in (("num", number, xs[0], num_para), ("section", section, xs[1], para),
-                              ("info", info_lines, xs[2], para)):
-        line = lines[0]
-        tl = text_line(line, x, base, f"header:{name}:{fid}", "header")
-        frames.append(Frame(f"{name}-header-{fid}", name, "header", x, base - p.size, line.width, p.size * 1.3,
+    for block_id, line, p, x in placed:
+        tl = text_line(line, x, base, block_id, "header")
+        frames.append(Frame(f"{name}-{block_id}", name, "header", x, base - p.size, line.width, p.size * 1.3,
                             p.leading, (tl,)))
     rules.append(Rule(name, left, band.header_rule, right, band.header_rule, style.header_rule))
     return frames
+
+
+def row_width(pieces: list[tuple[str, Line, ParaStyle]], gap: float) -> float:
+    return sum(line.width for _, line, _ in pieces) + gap * (len(pieces) - 1)
+
+
+def side_by_side(pieces: list[tuple[str, Line, ParaStyle]], x: float, gap: float) -> list[tuple]:
+    out = []
+    for block_id, line, p in pieces:
+        out.append((block_id, line, p, x))
+        x += line.width + gap
+    return out
 
 
 def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, name: str) -> list[Frame]:

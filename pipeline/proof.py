@@ -277,14 +277,8 @@ def lines_of(display: DisplayList, block_id: str) -> Iterator[tuple[Page, Frame,
     for page in display.pages:
         for frame in page.frames:
             for line in frame.lines:
-                if same_block(line.block_id, block_id, page.name):
+                if line.block_id == block_id:  # the layout and the checker use the same ids
                     yield page, frame, line
-
-
-def same_block(display_id: str, finding_id: str, page: str) -> bool:
-    """Display ids may write photo:p03 or header:02:section; findings write photo.p03, header.section."""
-    d = display_id.replace(":", ".")
-    return d == finding_id or d.replace(f".{page}.", ".", 1) == finding_id
 
 
 def line_ref(page: Page, frame: Frame, line: TextLine) -> str:

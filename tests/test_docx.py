@@ -396,25 +396,26 @@ def test_libreoffice_converts_the_draft_to_pdf_with_every_paragraph(lo_pdf, expo
 
 
 def test_the_checkers_and_the_layouts_names_are_understood(tmp_path: Path) -> None:
-    """check.py says header.section, credit.2, photo.p03.credit; the layout says photo:p03 and
-    header:02:section. The draft anchors and locates them all the same."""
+    """check.py, the layout and the draft share ids (furniture.section, furniture.credits.2,
+    photo.p03; photo.p03.credit for a caption's credit): the draft anchors and locates them."""
     folder = copy_edition(tmp_path)
     toml = folder / "edition.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace(
         'caption = "区政协医药卫生界工作站揭牌成立"', 'caption = "区政协医药卫生界工作站揭牌成立"\ncredit = "张三 摄"'), encoding="utf-8")
     edition = load_edition(folder)
     findings = [
-        Finding("warning", "a", "报眉", block_id="header.section", start=0, end=2),
-        Finding("warning", "b", "署名", block_id="credit.2", start=3, end=5),
+        Finding("warning", "a", "报眉", block_id="furniture.section", start=0, end=2),
+        Finding("warning", "b", "署名", block_id="furniture.credits.2", start=3, end=5),
         Finding("warning", "c", "摄影者", block_id="photo.p03.credit", start=0, end=2),
-        Finding("warning", "d", "版号", block_id="header.02", start=0, end=2),  # not in the draft
+        Finding("warning", "d", "版号", block_id="furniture.page.02", start=0, end=2),  # not in the draft
     ]
-    locations = {"photo:p03": "03版·第2栏·第9行", "header:02:section": "02版", "header:02:info": "02版"}
+    locations = {"photo.p03": "03版·第2栏·第9行", "furniture.section": "02版", "furniture.credits.2": "03版"}
     docx_path, manifest_path = draft.export_draft(edition, tmp_path / "out", findings, locations)
     assert sorted(comment_anchors(docx_path).values()) == sorted(["丰台", "刘佳", "张三"])
     items = {e["id"]: e for e in manifest_of(manifest_path)["items"]}
     assert items["photo.p03"]["marker"] == "〔03版·第2栏〕"
-    assert items["furniture.section"]["location"] == items["furniture.credits.2"]["location"] == "02版"
+    assert items["furniture.section"]["location"] == "02版"
+    assert items["furniture.credits.2"]["location"] == "03版"
 
 
 def test_real_checker_findings_anchor_on_their_characters(with_findings, tmp_path: Path) -> None:
