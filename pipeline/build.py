@@ -184,7 +184,7 @@ def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> N
 def build_everything(edition_arg: str | None, out: str | None, progress: Progress, worker) -> None:
     import time
 
-    from .check import audit_pdf, check_layout, check_sources, format_findings, sort_findings
+    from .check import check_built, format_findings
     from .docx import export_draft
     from .proof import write_proof
 
@@ -199,24 +199,23 @@ def build_everything(edition_arg: str | None, out: str | None, progress: Progres
 
     job = prepare(edition_arg, out)
     warn_notices(job.edition.notices, progress)
-    findings = check_sources(job.edition, job.style, job.faces)
-    lap("load and preflight")
+    lap("load")
     display = lay_out(job, progress)
-    findings += check_layout(display, job.edition, job.style, already=findings)
     lap("compose and layout")
     if worker.available:
         progress.step("drawing the spread")
         pdfs = worker.render(display, job.style, job.out, job.faces)
     else:
         pdfs = write_pdfs(job, display, progress)
-    findings += audit_pdf(pdfs[0], display, job.edition, job.style)
-    lap("render and audit")
+    lap("render")
+    findings = check_built(job, display, pdfs[0])
+    lap("preflight, layout checks and PDF audit")
     progress.step("writing the DOCX draft")
     for path in export_draft(job.edition, job.out, [f for f in findings if f.block_id], display.locations()):
         progress.done(path)
     lap("docx")
     progress.step("drawing the proof")
-    progress.done(write_proof(job, display, pdfs, 1, sort_findings(findings)))
+    progress.done(write_proof(job, display, pdfs, 1, findings))
     lap("proof")
     if worker.available:
         worker.finish()
@@ -224,7 +223,7 @@ def build_everything(edition_arg: str | None, out: str | None, progress: Progres
         progress.done(p)
     lap("preview (beside the DOCX and proof)")
     report = job.out / "build-report.txt"
-    write_atomic(report, build_report(job, display, sort_findings(findings), timings, format_findings).encode("utf-8"))
+    write_atomic(report, build_report(job, display, findings, timings, format_findings).encode("utf-8"))
     progress.done(report)
     error = overset_error(display, job.edition)
     if error:
@@ -232,13 +231,14 @@ def build_everything(edition_arg: str | None, out: str | None, progress: Progres
 
 
 def build_report(job: Job, display: DisplayList, findings: list[Finding], timings, formatter) -> str:
+    width = max((len(stage) for stage, _ in timings), default=0)
     lines = [
         f"pinban build report: {job.edition.name}",
         (f"body {display.body_size:g} pt on {display.leading:g} pt leading, {display.passes} copyfit pass(es), "
         f"{'overset ' + str(display.overset.lines) + ' lines' if display.overset else 'no overset'}"),
         "",
         "time per stage:",
-        *(f"  {stage:<20} {seconds:6.2f} s" for stage, seconds in timings),
+        *(f"  {stage:<{width}} {seconds:6.2f} s" for stage, seconds in timings),
         "",
         formatter(findings),
     ]

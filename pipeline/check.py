@@ -643,6 +643,15 @@ def check_edition(job: Any, progress: Progress) -> list[Finding]:
     return sort_findings(findings)
 
 
+def check_built(job: Any, display: DisplayList, spread: Path | None) -> list[Finding]:
+    """What `pinban check` reports, from a layout and a spread.pdf that are already made."""
+    findings = check_sources(job.edition, job.style, job.faces)
+    findings += check_layout(display, job.edition, job.style, already=findings)
+    if spread is not None:
+        findings += audit_pdf(spread, display, job.edition, job.style)
+    return sort_findings(findings)
+
+
 def _lay_out(job: Any) -> DisplayList:
     from .layout import lay_out
 

@@ -123,12 +123,7 @@ def collect_findings(job: Any, display: DisplayList, pdfs: Sequence[Path]) -> li
     from . import check
 
     try:
-        findings = check.check_sources(job.edition, job.style, job.faces)
-        findings += check.check_layout(display, job.edition, job.style, already=findings)
-        spread = next((Path(p) for p in pdfs if Path(p).name == "spread.pdf"), None)
-        if spread is not None:
-            findings += check.audit_pdf(spread, display, job.edition, job.style)
-        return check.sort_findings(findings)
+        return check.check_built(job, display, next((Path(p) for p in pdfs if Path(p).name == "spread.pdf"), None))
     except Exception as exc:  # noqa: BLE001 — the proof is still worth having without findings
         return [Finding("error", "check-failed", f"the checks stopped: {type(exc).__name__}: {exc}", "proof",
                         "run `pinban check` for details")]
