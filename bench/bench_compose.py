@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import compose as composer
-from pipeline.compose import CLOSING, NO_END, NO_START, STOPS, ComposeRules, TextRun, check_lines, compose
+from pipeline.compose import prepare as composer
+from pipeline.compose import ComposeRules, TextRun, check_lines, compose
+from pipeline.compose.chars import CLOSING, NO_END, NO_START, STOPS
 from pipeline.fonts import load_face
 
 REPORT = ROOT / "sources" / "2025-01-07-fengtai-lianghui" / "report.md"
@@ -81,8 +82,8 @@ def main() -> None:
     # cached in the faces): what a paragraph the composer has not seen costs
     fresh = []
     for _ in range(20):
-        composer._RUN_CACHE.clear()
-        composer._PARA_CACHE.clear()
+        composer.RUN_CACHE.clear()
+        composer.PARAGRAPH_CACHE.clear()
         t0 = time.perf_counter()
         run()
         fresh.append((time.perf_counter() - t0) * 1000)

@@ -114,7 +114,7 @@ def headline_float(edition: Edition, style: Style, page: int) -> str:
 
 def fold_halves(text: str) -> tuple[str, str]:
     try:
-        from pipeline.layout import split_for_fold
+        from pipeline.layout.page import split_for_fold
 
         return split_for_fold(text)
     except ImportError:

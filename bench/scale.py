@@ -23,7 +23,8 @@ from pathlib import Path
 
 from pipeline.build import Job, prepare
 from pipeline.compose import compose
-from pipeline.layout import lay_out, rules_for, runs_for
+from pipeline.layout import lay_out
+from pipeline.layout.blocks import rules_for, runs_for
 from pipeline.model import BODY, SECTION, SUBSECTION, Edition
 from pipeline.render import render_outputs
 from pipeline.style import Style

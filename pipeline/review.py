@@ -33,7 +33,8 @@ from . import docx as draft
 from .errors import PinbanError, UsageError
 from .model import BODY, INTRO
 from .project import project_root, write_atomic
-from .sources import BOLD_RE, EDITION_FILE, REPORT_FILE, classify, load_edition
+from .sources import EDITION_FILE, REPORT_FILE, load_edition
+from .sources.report import BOLD_RE, classify
 
 W = draft.W_NS
 NS = {"w": W}

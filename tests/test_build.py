@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.layout import split_for_fold
+from pipeline.layout.page import split_for_fold
 from pipeline.model import INTRO
 from pipeline.readback import per_display_page, read_chars, text_by_frame
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.layout import SPANS, crop_box, row_shapes, split_for_fold
+from pipeline.layout.arrange import SPANS, row_shapes
+from pipeline.layout.page import crop_box, split_for_fold
 
 pixels = st.tuples(st.integers(1, 12000), st.integers(1, 12000))
 ratios = st.floats(0.2, 5.0)

@@ -8,30 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import PinbanError
-from .model import (
-    BODY,
-    INTRO,
-    SECTION,
-    SUBSECTION,
-    Block,
+from ..errors import PinbanError
+from ..model import (
     Credit,
     Edition,
     Headline,
     Notice,
     Photo,
     Placement,
-    Run,
     SourceRef,
 )
+from .report import load_report
+from .text import EDITION_FILE, REPORT_FILE, VALUE_CONTROL_RE, read_utf8
+from .tomlpos import Locator, parse_toml
 
-EDITION_FILE = "edition.toml"
-REPORT_FILE = "report.md"
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
 
 KNOWN_KEYS: dict[str, set[str]] = {
     "": {"edition", "credits", "headline", "photos"},
@@ -41,14 +36,9 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "photos": {"id", "file", "caption", "credit", "stand_in", "focus", "place"},
     "place": {"page", "column", "span", "row", "rows"},
 }
+
+
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-# Sources are a few tens of KB; anything far larger is a wrong file, not an edition.
-MAX_BYTES = {EDITION_FILE: 1 << 20, REPORT_FILE: 4 << 20}
-# C0/C1 control characters cannot be printed, and DOCX (XML) cannot even hold them. The report
-# keeps its tabs and line breaks; a TOML text value is one line.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-VALUE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
 def load_edition(folder: Path) -> Edition:
@@ -90,7 +80,7 @@ def load_edition(folder: Path) -> Edition:
     headline = load_headline(data, loc)
     photos = tuple(load_photo(i, p, folder, loc, notices) for i, p in enumerate(array(data, "photos", loc)))
     check_unique_ids(photos)
-    blocks = load_report(folder / REPORT_FILE)
+    blocks = load_report(read_utf8(folder / REPORT_FILE, REPORT_FILE))
     return Edition(
         name=folder.name,
         root=folder.resolve(),
@@ -105,109 +95,6 @@ def load_edition(folder: Path) -> Edition:
         photos=photos,
         notices=tuple(notices),
     )
-
-
-# --- edition.toml -------------------------------------------------------------------------
-
-
-def read_utf8(path: Path, name: str) -> str:
-    raw = read_bytes(path, name)
-    try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PinbanError(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}){guess_encoding(raw)}",
-            f"{name}:{line}",
-            f"save {name} as UTF-8 (e.g. iconv -f GB18030 -t UTF-8), then build again",
-        ) from None
-
-
-def read_bytes(path: Path, name: str) -> bytes:
-    limit = MAX_BYTES.get(name, 1 << 20)
-    try:
-        if not path.is_file():
-            raise PinbanError("file not found", name, f"every edition folder needs {name}")
-        # A source that is a symlink out of the edition would print someone else's file.
-        if not path.resolve().is_relative_to(path.parent.resolve()):
-            raise PinbanError("file is a link to outside the edition folder", name, f"put the real {name} in the edition folder")
-        size = path.stat().st_size
-        if size > limit:
-            raise PinbanError(
-                f"file is {size / (1 << 20):.1f} MB, far larger than an edition's sources (limit {limit >> 20} MB)",
-                name, "is this the right file?",
-            )
-        return path.read_bytes()
-    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
-        raise PinbanError(f"cannot read file: {getattr(exc, 'strerror', None) or exc}", name) from None
-
-
-def guess_encoding(raw: bytes) -> str:
-    """A word on what the bytes probably are, for the error line."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "; it looks like UTF-16"
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return ""
-    # Readable as GB18030 and mostly Han characters: almost surely a GBK/GB18030 file.
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return "; it looks GBK/GB18030-encoded" if han * 4 >= len(text.strip()) or han > 20 else ""
-
-
-def refuse_control_chars(text: str, name: str) -> None:
-    """Control characters (other than tab and line breaks) are invisible and unprintable."""
-    m = CONTROL_RE.search(text)
-    if m:
-        line = len(LINE_BREAK_RE.findall(text[: m.start()])) + 1
-        raise PinbanError(
-            f"control character U+{ord(m.group()):04X} in the text",
-            f"{name}:{line}",
-            "delete it (it is invisible in most editors; it came from a copy-paste)",
-        )
-
-
-def parse_toml(text: str, name: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except RecursionError:
-        raise PinbanError("TOML nested too deeply", name, "an edition needs no nesting beyond [[photos]].place") from None
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column \d+\)", msg)
-        where = f"{name}:{m.group(1)}" if m else name
-        if not m and "end of document" in msg:
-            where = f"{name}:{text.count(chr(10)) + 1}"
-        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
-        raise PinbanError(f"TOML syntax error: {reason}", where, "check quotes, brackets and '=' on that line") from None
-
-
-class Locator:
-    """Finds the line of a key in the TOML text, so schema errors can name file:line."""
-
-    def __init__(self, text: str, name: str) -> None:
-        self.lines = LINE_BREAK_RE.split(text)
-        self.name = name
-
-    def header(self, table_name: str, index: int = 0) -> int:
-        pat = re.compile(r"^\s*\[\[?\s*" + re.escape(table_name) + r"\s*\]\]?\s*(#.*)?$")
-        hits = [i + 1 for i, line in enumerate(self.lines) if pat.match(line)]
-        return hits[index] if index < len(hits) else 0
-
-    def key(self, table_name: str, key: str, index: int = 0) -> str:
-        start = self.header(table_name, index)
-        pat = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
-        for i in range(start, len(self.lines)):
-            line = self.lines[i].lstrip()
-            if i > start and line.startswith("[") and not line.startswith(f"[{table_name}."):
-                break
-            if pat.match(self.lines[i]):
-                return f"{self.name}:{i + 1}"
-        return f"{self.name}:{start}" if start else self.name
-
-    def table(self, table_name: str, index: int = 0) -> str:
-        line = self.header(table_name, index)
-        return f"{self.name}:{line}" if line else self.name
 
 
 def unknown_key_notices(data: dict[str, Any], loc: Locator) -> list[Notice]:
@@ -407,60 +294,3 @@ def check_unique_ids(photos: tuple[Photo, ...]) -> None:
                 f"photo id '{p.id}' is used twice (first at {seen[p.id].source})", str(p.source), "give every photo its own id"
             )
         seen[p.id] = p
-
-
-# --- report.md ------------------------------------------------------------------------------
-
-# Bold text neither starts nor ends with *, so "******" is a stray marker, not a bold "*".
-BOLD_RE = re.compile(r"\*\*(?!\*)(.+?)(?<!\*)\*\*")
-
-
-def load_report(path: Path) -> tuple[Block, ...]:
-    text = read_utf8(path, REPORT_FILE)
-    refuse_control_chars(text, REPORT_FILE)
-    blocks: list[Block] = []
-    # Only real line breaks count, so line numbers agree with every editor (not str.splitlines,
-    # which also splits at U+2028, U+0085 …).
-    for number, line in enumerate(LINE_BREAK_RE.split(text), start=1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        kind, body = classify(stripped)
-        where = SourceRef(REPORT_FILE, number)
-        if not body:
-            raise PinbanError("empty heading or intro marker", str(where), "write text after the marker")
-        runs = parse_runs(body, str(where))
-        blocks.append(Block(f"b{len(blocks) + 1:03d}", kind, runs, where))
-    if not any(b.kind == BODY for b in blocks):
-        raise PinbanError("the report has no paragraphs", REPORT_FILE, "write one paragraph per line (see README)")
-    intros = [b for b in blocks if b.kind == INTRO]
-    if len(intros) > 1:
-        raise PinbanError("more than one intro (> line)", str(intros[1].source), "merge the intro into one '> ' line")
-    return tuple(blocks)
-
-
-def classify(line: str) -> tuple[str, str]:
-    if line.startswith("## "):
-        return SUBSECTION, line[3:].strip()
-    if line.startswith("# "):
-        return SECTION, line[2:].strip()
-    if line.startswith("> "):
-        return INTRO, line[2:].strip()
-    if line in ("#", "##", ">"):
-        return SECTION, ""
-    return BODY, line
-
-
-def parse_runs(text: str, where: str) -> tuple[Run, ...]:
-    runs: list[Run] = []
-    pos = 0
-    for m in BOLD_RE.finditer(text):
-        if m.start() > pos:
-            runs.append(Run(text[pos : m.start()]))
-        runs.append(Run(m.group(1), bold=True))
-        pos = m.end()
-    if pos < len(text):
-        runs.append(Run(text[pos:]))
-    if any("**" in r.text for r in runs):
-        raise PinbanError("unbalanced ** (bold marker)", where, "close the bold lead with ** or remove the stray **")
-    return tuple(r for r in runs if r.text)

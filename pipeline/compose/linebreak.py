@@ -1,0 +1,124 @@
+"""Total-fit line breaking over a prepared paragraph, with one cost function for every pass.
+
+Knuth–Plass style dynamic programming over the break candidates that 避头尾 allows: each line
+is either shrunk by compressing its marks evenly, or widened evenly at its stretchable gaps up
+to `max_stretch_em`. A first (strict) pass admits only lines within those bounds; if it finds no
+way through, a second pass also admits loose, ragged and overfull lines. A line costs
+(30 + badness)²: fewer lines win, and fully compressing the optional marks (badness 3) is
+cheaper than widening (100 at the bound, cubic). A 孤字 last line costs so much it is taken
+only when nothing else fits.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+from .prepare import EPS, Paragraph
+
+LINE_PENALTY = 30.0   # per line: among lines within the bounds, fewer lines win (copyfit)
+SHRINK = 3.0          # badness of compressing every optional mark fully: well below widening (rule 10)
+INFEASIBLE = 1e8      # a line that cannot be flush within the bounds (loose or ragged)
+OVERFULL = 1e12       # a line wider than the measure even with all compression
+LONE = 1e7            # 孤字
+
+
+def fit_cost(d: float, o: float, g: int, last: bool, justify: bool, max_gap: float, em: float) -> float:
+    """The cost of a line `d` pt short of its measure (negative: too long) that has `o` pt of
+    optional compression and `g` stretchable gaps; the 孤字 penalty comes on top."""
+    if d < -EPS:
+        if -d > o + EPS:
+            return OVERFULL * (1 - d)
+        bad = SHRINK * (d / o) ** 2
+    elif last or (justify and d <= EPS):
+        bad = 0.0
+    elif justify:
+        r = d / (g * max_gap) if g else math.inf
+        if r > 1 + EPS:
+            return INFEASIBLE * (1 + (r if g else d))
+        bad = 100 * r ** 3
+    else:
+        bad = 100 * (d / em) ** 2   # ragged: prefer full lines
+    return (LINE_PENALTY + bad) ** 2
+
+
+def line_cost(par: Paragraph, measure: float, s: int, e: int, last: bool) -> float:
+    w, o, g = par.measure_line(s, e, last)
+    cost = fit_cost(measure - w, o, g, last, par.justify, par.max_gap, par.em)
+    if last and par.rules.avoid_lone_char and s != par.first and par.pr[e] - par.pr[s] == 1:
+        cost += LONE
+    return cost
+
+
+def best_breaks(par: Paragraph, measure: float) -> list[tuple[int, int]]:
+    """The lines [s, e) of the best total fit: first among lines within the bounds only;
+    if the paragraph has no such way, again admitting loose, ragged or overfull lines."""
+    return total_fit(par, measure, True) or total_fit(par, measure, False) or []
+
+
+def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int]] | None:
+    """Dynamic programming over the break candidates, in order of position."""
+    first, last = par.first, par.last
+    if first >= last:
+        return None
+    inf = math.inf
+    total = [inf] * (par.n + 1)   # best cost of the paragraph up to a line start
+    prev_s = [-1] * (par.n + 1)
+    prev_e = [-1] * (par.n + 1)
+    total[first] = 0.0
+    final_cost, final_s = inf, -1
+    ends, nexts, end_q = par.ends, par.nexts, par.end_q
+    pw, pg, po, ps, pq = par.pw, par.pg, par.po, par.ps, par.pq
+    blank, mand, opt, status = par.blank, par.mand, par.opt, par.status
+    justify, max_gap, em, em2 = par.justify, par.max_gap, par.em, 2 * par.em
+    limit = INFEASIBLE if strict else inf
+    n_ends = len(ends)
+    for s in [first, *nexts]:
+        base = total[s]
+        if base == inf:
+            continue
+        # the rest as the last line, unless it is certainly overfull
+        if not strict or pw[last] - pw[s] - (po[last] - po[s]) - em2 <= width:
+            cost = line_cost(par, width, s, last, True)
+            if cost < limit and base + cost < final_cost - EPS:
+                final_cost, final_s = base + cost, s
+        avail = width - (par.indent if s == first else 0.0)
+        k = bisect.bisect_right(ends, s)
+        if justify:
+            # a line that cannot reach the measure fully widened is infeasible; in the
+            # relaxed pass the longest of them stays a candidate
+            k = max(k, bisect.bisect_left(end_q, pq[s] + avail - EPS) - (0 if strict else 1))
+        pw_s, pg_s, po_s, ps_s, blank_s = pw[s], pg[s], po[s], ps[s], blank[s]
+        tried = False
+        while k < n_ends:
+            e = ends[k]
+            k += 1
+            # measure_line, inline: this loop is the composer's hot path
+            w = pw[e] - pw_s + pg[e - 1] - pg_s
+            o = po[e] - po_s
+            if blank_s:
+                m, op = status(s, s, e, False)
+                w += mand[s] - m
+                o += op - opt[s]
+            if e - 1 != s and blank[e - 1]:
+                m, op = status(e - 1, s, e, False)
+                w += mand[e - 1] - m
+                o += op - opt[e - 1]
+            d = avail - w
+            if d < -o - EPS and (strict or tried):
+                break
+            cost = fit_cost(d, o, ps[e - 1] - ps_s, False, justify, max_gap, em)
+            tried = True
+            if cost >= limit:
+                continue
+            nxt = nexts[k - 1]
+            if base + cost < total[nxt] - EPS:
+                total[nxt], prev_s[nxt], prev_e[nxt] = base + cost, s, e
+    if final_s < 0:
+        return None
+    lines = [(final_s, last)]
+    s = final_s
+    while s != first:
+        lines.append((prev_s[s], prev_e[s]))
+        s = prev_s[s]
+    return lines[::-1]

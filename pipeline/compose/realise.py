@@ -1,0 +1,108 @@
+"""Realising chosen lines: compression and widening turned into spans with tracking and OpenType features."""
+
+from __future__ import annotations
+
+from .lines import Line, Span
+from .prepare import EPS, Cell, Paragraph
+
+
+def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> str:
+    """What rule a chosen line had to give up, "" if none."""
+    w, o, g = par.measure_line(s, e, last)
+    d = measure - w
+    if d < -o - EPS:
+        return "overfull"
+    if par.justify and not last and d > EPS:
+        if not g:
+            return "ragged"
+        if d / g > par.max_gap + EPS:
+            return "loose"
+    if last and s != par.first and par.rules.avoid_lone_char and par.pr[e] - par.pr[s] == 1:
+        return "lone-char"
+    return ""
+
+
+def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> Line:
+    cells = par.cells
+    first = s == par.first
+    w, o, g = par.measure_line(s, e, last)
+    d = measure - w
+    ratio = 0.0       # share of the optional compression used
+    widen = 0.0       # pt added at each stretchable gap
+    if d < -EPS and o > EPS:
+        ratio = min(1.0, -d / o)
+    elif d > EPS and par.justify and not last and g:
+        widen = d / g
+    gap, stretch, blank = par.gap, par.stretch, par.blank
+    track = [gap[c] + widen if stretch[c] else gap[c] for c in range(s, e)]
+    track[-1] = 0.0
+    feats: list[tuple[str, ...]] = [c.features for c in cells[s:e]]
+    for c in range(s, e):
+        if not blank[c]:
+            continue
+        m, op = par.status(c, s, e, last)
+        amount = m + op * ratio
+        if amount <= EPS:
+            continue
+        k = c - s
+        cell = cells[c]
+        give_back = 0.0
+        if cell.halt_save > 0:
+            feats[k] = feats[k] + ("halt",)
+            give_back = cell.halt_save - amount
+            amount = 0.0
+        # a right blank is closed on the mark itself, a left blank on the cell before it
+        target = k if cell.blank == "R" else k - 1
+        if target >= 0:
+            track[target] += give_back - amount
+    x0 = par.indent if first else 0.0
+    spans = spans_of(cells[s:e], track, feats, x0)
+    content = sum(sp.width for sp in spans)
+    if par.rules.align == "center":
+        x0 = (measure - content) / 2
+        spans = spans_of(cells[s:e], track, feats, x0)
+        width = content
+    else:
+        width = x0 + content
+    return Line(tuple(spans), measure, width, cells[s].start,
+                cells[e - 1].start + len(cells[e - 1].text), first, last)
+
+
+def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]], x0: float) -> list[Span]:
+    """Consecutive cells with the same face, size, tracking and features as one span."""
+    spans: list[Span] = []
+    x = x0
+    n = len(cells)
+    i = 0
+    while i < n:
+        c0 = cells[i]
+        t, f = track[i], feats[i]
+        safe = c0.safe
+        j = i + 1
+        while j < n:
+            c = cells[j]
+            if not (c.face is c0.face and c.size == c0.size and track[j] == t and feats[j] == f):
+                break
+            if not ((safe and c.safe) or adds_up(cells, i, j, f)):
+                break
+            safe = safe and c.safe
+            j += 1
+        text = "".join([c.text for c in cells[i:j]])
+        if any(feats[k] is not cells[k].features for k in range(i, j)):
+            natural = c0.face.advance(text, c0.size, f)
+        else:
+            natural = sum([c.width for c in cells[i:j]])
+        width = natural + len(text) * t
+        spans.append(Span(x, text, c0.face.key, c0.size, t, f, width))
+        x += width
+        i = j
+    return spans
+
+
+def adds_up(cells: list[Cell], i: int, j: int, f: tuple[str, ...]) -> bool:
+    """Whether shaping cells i..j together gives the sum of their widths (no kerning,
+    ligature or script run that would move things)."""
+    c0 = cells[i]
+    whole = c0.face.advance("".join(c.text for c in cells[i:j + 1]), c0.size, f)
+    parts = sum(c0.face.advance(c.text, c0.size, f) for c in cells[i:j + 1])
+    return abs(whole - parts) <= 1e-6

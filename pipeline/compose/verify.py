@@ -1,0 +1,137 @@
+"""An independent check of composed lines against the rules, from the output alone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..fonts import Face
+from .chars import BREAKING_SPACE, MARKS, NO_END, NO_START, OPENING, PAIRED_2EM, PUNCT, is_cjk
+from .lines import ComposeRules, Line, Span, TextRun
+
+
+def char_widths(span: Span, faces: Mapping[str, Face]) -> list[float]:
+    face = faces[span.face]
+    return [face.advance(ch, span.size, span.features) + span.tracking for ch in span.text]
+
+
+def line_gaps(line: Line, faces: Mapping[str, Face], rules: ComposeRules, measure: float
+               ) -> tuple[float, list[tuple[str, float]]]:
+    """The largest widening of a gap on the line (pt) and the drawn width of each mark pair.
+
+    Widening is tracking minus the house CJK–Latin gap, not counting what is tracking only to
+    close or give back a mark's blank half: a mark compressed by rule 7/8/9 is counted at half
+    width, any other mark at full width."""
+    chars = [(ch, s) for s in line.spans for ch in s.text]
+    info = []   # (blank side or "", drawn advance, natural advance, face has halt)
+    for ch, s in chars:
+        face = faces[s.face]
+        natural = face.advance(ch, s.size)
+        blank = ""
+        if ch in MARKS and natural >= 0.9 * s.size:
+            blank = "L" if ch in OPENING else "R"
+        info.append((blank, face.advance(ch, s.size, s.features), natural, face.has_halt))
+    n = len(chars)
+    mandatory: set[int] = set()   # marks rule 7 halves: the blank between a pair goes first
+    for i in range(n - 1):
+        (a, sa), (b, sb) = chars[i], chars[i + 1]
+        if not (info[i][0] and info[i + 1][0] and (info[i][0] == "R" or info[i + 1][0] == "L")):
+            continue
+        width = info[i][2] + info[i + 1][2] - (info[i][2] / 2 if i in mandatory else 0.0)
+        order = [k for k, side in ((i, "R"), (i + 1, "L"), (i + 1, "R"), (i, "L")) if info[k][0] == side]
+        for k in order:
+            if width <= rules.pair_em * max(sa.size, sb.size) + 1e-9:
+                break
+            if k not in mandatory:
+                mandatory.add(k)
+                width -= info[k][2] / 2
+    pairs = []
+    for i in range(n - 1):
+        (a, sa), (b, sb) = chars[i], chars[i + 1]
+        if info[i][0] and info[i + 1][0] and (info[i][0] == "R" or info[i + 1][0] == "L"):
+            width = info[i][1] + sa.tracking + info[i + 1][1]
+            # a left blank closed by tracking on the character before (no halt) is not in the pair
+            if info[i][0] == "L" and not info[i][3] and i in mandatory:
+                width -= info[i][2] / 2
+            pairs.append((a + b, width))
+    if n and info[-1][0] == "R" and rules.align == "justify" and not line.last:
+        mandatory.add(n - 1)
+    if n and info[0][0] == "L" and not line.first and info[0][3]:
+        mandatory.add(0)
+    widest = 0.0
+    for i in range(n - 1):
+        (ch, s), nxt = chars[i], chars[i + 1][0]
+        extra = s.tracking
+        if (is_cjk(ch) and nxt.isascii() and nxt.isalnum()) or \
+                (ch.isascii() and ch.isalnum() and is_cjk(nxt)):
+            extra -= rules.cjk_latin_gap_em * s.size
+        for k, side in ((i, "R"), (i + 1, "L")):
+            blank, drawn, natural, halt = info[k]
+            if blank != side:
+                continue
+            if halt and drawn < natural - 1e-9 and k not in mandatory:
+                extra -= natural - drawn       # tracking that gives back part of a halved mark
+            elif not halt and k in mandatory:
+                extra += natural / 2           # tracking that closed a blank half
+        widest = max(widest, extra)
+    return widest, pairs
+
+
+def check_lines(runs: Sequence[TextRun], lines: Sequence[Line], measure: float,
+                faces: Mapping[str, Face], rules: ComposeRules = ComposeRules()
+                ) -> tuple[list[tuple[str, str]], float]:
+    """Re-check composed lines against the rules, from the output alone (for tests, the
+    benchmark and callers that want findings). Returns (findings as (kind, detail), the
+    largest widening of a gap in em)."""
+    text = "".join(r.text for r in runs)
+    em = next((r.size for r in runs if r.text), 0.0) or 1.0
+    found: list[tuple[str, str]] = []
+    max_gap = 0.0
+    joined = ""
+    prev_end = 0
+    for n, line in enumerate(lines):
+        body = "".join(s.text for s in line.spans)
+        where = f"line {n + 1} «{body}»"
+        if body != text[line.start:line.end]:
+            found.append(("text", f"{where}: spans do not match the offsets"))
+        if text[prev_end:line.start].strip(BREAKING_SPACE) or line.start < prev_end:
+            found.append(("text", f"{where}: characters lost or doubled before the line"))
+        joined += body
+        prev_end = line.end
+        if n and body and (body[0] in NO_START or body[0] == BREAKING_SPACE):
+            found.append(("line-start", f"{where} starts with {body[0]}"))
+        if not line.last and body and (body[-1] in NO_END or body[-1] == BREAKING_SPACE):
+            found.append(("line-end", f"{where} ends with {body[-1]}"))
+        if n + 1 < len(lines):
+            nxt = "".join(s.text for s in lines[n + 1].spans)
+            a, b = body[-1:], nxt[:1]
+            if lines[n + 1].start == line.end and a and b and a.isascii() and b.isascii() \
+                    and a.isalnum() and b.isalnum():
+                found.append(("split-unit", f"{where}: word or number split"))
+            if (a + b) in PAIRED_2EM and lines[n + 1].start == line.end:
+                found.append(("split-unit", f"{where}: {a + b} split"))
+        x = line.spans[0].x if line.spans else 0.0
+        for s in line.spans:
+            if abs(s.x - x) > 0.01:
+                found.append(("text", f"{where}: spans not contiguous at {s.text}"))
+            x = s.x + s.width
+        if rules.align == "justify" and not line.last and abs(x - measure) > 0.01:
+            found.append(("non-flush", f"{where}: ends at {x:.3f} of {measure:g} pt"))
+        if x > measure + 0.01:
+            found.append(("non-flush", f"{where}: overfull, ends at {x:.3f} pt"))
+        if line.first and rules.align != "center" and line.spans and \
+                abs(line.spans[0].x - rules.indent_em * em) > 0.01:
+            found.append(("indent", f"{where}: first line at {line.spans[0].x:.3f} pt"))
+        gap, pairs = line_gaps(line, faces, rules, measure)
+        max_gap = max(max_gap, gap / em)
+        for pair, width in pairs:
+            if width > rules.pair_em * em + 0.01:
+                found.append(("pair", f"{where}: {pair} set {width:.2f} pt"))
+    if max_gap > rules.max_stretch_em + 1e-6:
+        found.append(("gap", f"widening of {max_gap:.3f} em"))
+    if rules.avoid_lone_char and len(lines) > 1:
+        last = "".join(s.text for s in lines[-1].spans)
+        if sum(1 for c in last if c not in PUNCT and not c.isspace()) == 1:
+            found.append(("lone-char", f"last line «{last}»"))
+    if text[prev_end:].strip(BREAKING_SPACE) or joined.replace(" ", "") != text.replace(" ", ""):
+        found.append(("text", "the lines do not re-assemble the paragraph"))
+    return found, max_gap

@@ -1,0 +1,75 @@
+"""The edition's blocks composed for layout: paragraph styles turned into composer runs and rules."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..compose import ComposeRules, Line, TextRun, compose
+from ..model import BODY, SECTION, SUBSECTION, Block, Edition, Photo, Run
+from ..style import ParaStyle, Style
+from .geometry import CELL_PAD
+
+
+def runs_for(block_runs, para: ParaStyle, size: float | None = None) -> list[TextRun]:
+    sz = size or para.size
+    return [TextRun(r.text, para.bold_face if r.bold else para.face, sz) for r in block_runs]
+
+
+def rules_for(para: ParaStyle, indent: bool = True) -> ComposeRules:
+    align = para.align if para.align in ("justify", "start", "center") else "justify"
+    return ComposeRules(indent_em=para.indent_em if indent else 0.0, align=align)
+
+
+def compose_block(block: Block, para: ParaStyle, measure: float, faces, size: float | None = None) -> tuple[Line, ...]:
+    return compose(runs_for(block.runs, para, size), measure, faces, rules_for(para), where=str(block.source))
+
+
+def compose_text(text: str, para: ParaStyle, measure: float, faces, where: str, size: float | None = None) -> tuple[Line, ...]:
+    return compose(runs_for((Run(text),), para, size), measure, faces, rules_for(para), where=where)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One unit of the report's flow: a head (several grid lines, kept with what follows) or a body line."""
+
+    block: Block
+    lines: tuple[Line, ...]
+    height: int  # grid lines
+    head: bool
+    space: int = 0  # grid lines of space above the head's text (dropped at a column top)
+
+
+def report_items(edition: Edition, style: Style, faces) -> list[Item]:
+    items: list[Item] = []
+    measure = style.column_width
+    for block in edition.report:
+        if block.kind in (SECTION, SUBSECTION):
+            para = style.para(block.kind)
+            lines = compose_block(block, para, measure, faces)
+            text_lines = math.ceil(len(lines) * para.leading / style.leading - 1e-6)
+            space = max(para.lines - text_lines, 1)  # a head always has a line of air above it
+            items.append(Item(block, lines, text_lines + space, True, space))
+        elif block.kind == BODY:
+            para = style.para("body")
+            for line in compose_block(block, para, measure, faces):
+                items.append(Item(block, (line,), 1, False))
+    return items
+
+
+def caption_lines(photo: Photo, width: float, style: Style, faces) -> tuple[Line, ...]:
+    text = photo.caption + (f"（{photo.credit} 摄）" if photo.credit else "")
+    return compose_text(text, style.para("caption"), width, faces, str(photo.source))
+
+
+def fit_intro(block: Block, para: ParaStyle, width: float, rows: int, style: Style, faces) -> tuple[float, tuple[Line, ...]]:
+    """The largest intro size (in 0.5 pt steps, from the style's size up to 1.5×) that fits `rows`."""
+    best = (para.size, compose_block(block, para, width, faces))
+    size = para.size
+    while size <= para.size * 1.5:
+        lines = compose_block(block, para, width, faces, size=size)
+        leading = para.leading * size / para.size
+        if len(lines) * leading + CELL_PAD <= rows * style.leading:
+            best = (size, lines)
+        size += 0.5
+    return best
