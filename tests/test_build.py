@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.checks.readback import per_display_page, read_chars, text_by_frame
 from pipeline.layout.page import split_for_fold
 from pipeline.model import INTRO
-from pipeline.readback import per_display_page, read_chars, text_by_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"

@@ -714,7 +714,7 @@ def test_rebuild_after_apply_shows_the_correction_in_the_spread(
 
     monkeypatch.setenv("PINBAN_HOME", str(ROOT))  # the house styles
 
-    from pipeline.build import Silent, build_pdf
+    from pipeline.build import build_pdf
 
     r = case.open()
     text = case.text("b006")
@@ -723,7 +723,7 @@ def test_rebuild_after_apply_shows_the_correction_in_the_spread(
     assert not case.apply(r).not_applied
     out = tmp_path / "built"
     try:
-        build_pdf(str(case.folder), str(out), Silent())
+        build_pdf(str(case.folder), str(out))
     except PinbanError:  # overset: the PDF is still written
         if not (out / "spread.pdf").is_file():
             raise
