@@ -8,8 +8,9 @@ import json
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from .display import DisplayList
 from .errors import PinbanError, UsageError
 from .fonts import Face, load_face
 from .model import Edition, Finding
-from .project import edition_dir, output_dir, project_root, write_atomic
+from .project import REJECTED, edition_dir, output_dir, project_root, publish, publish_rejected, staging, write_atomic
 from .sources import load_edition
 from .style import Style, load_style
 
@@ -157,14 +158,21 @@ def warn_notices(notices: tuple[Finding, ...]) -> None:
 # --- the commands -------------------------------------------------------------------------------
 
 
-def build_pdf(edition_arg: str | None, out: str | None) -> DisplayList:
+def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False) -> DisplayList:
+    """spread.pdf, pages.pdf and the preview, checked against the sources and the layout."""
+    from .checks.layout import check_layout
+    from .checks.report import sort_findings
+    from .checks.text import check_sources
+
     job = prepare(edition_arg, out)
     warn_notices(job.edition.notices)
     display = lay_out(job)
-    error = overset_error(display, job.edition)
-    write_pdfs(job, display)
-    if error:
-        raise error
+    with staging(job.out) as folder:
+        staged = replace(job, out=folder)
+        findings = check_sources(job.edition, job.style, job.faces)
+        findings = sort_findings(findings + check_layout(display, job.edition, job.style, already=findings))
+        write_pdfs(staged, display)
+        finish(job, folder, display, findings, keep_going)
     return display
 
 
@@ -215,19 +223,20 @@ def finding_json(f: Finding) -> dict:
     return {k: v for k, v in f.__dict__.items() if v not in ("", -1, None)}
 
 
-def build_proof(edition_arg: str | None, out: str | None, round_: int = 1) -> Path:
+def build_proof(edition_arg: str | None, out: str | None, round_: int = 1, keep_going: bool = False) -> Path:
     from .proof import write_proof
 
     job = prepare(edition_arg, out)
     display = lay_out(job)
-    pdfs = write_pdfs(job, display)
-    step("drawing the proof")
-    path = write_proof(job, display, pdfs, round_, proof_findings(job, display, pdfs))
-    wrote(path)
-    error = overset_error(display, job.edition)
-    if error:  # the proof, marked OVERSET, is written first: the editor needs it most then
-        raise error
-    return path
+    with staging(job.out) as folder:
+        staged = replace(job, out=folder)
+        pdfs = write_pdfs(staged, display)
+        step("drawing the proof")
+        findings = proof_findings(staged, display, pdfs)
+        path = write_proof(staged, display, pdfs, round_, findings)
+        # a refused build still gets its proof, marked OVERSET: the editor needs it most then
+        finish(job, folder, display, findings, keep_going)
+    return job.out / path.name
 
 
 def proof_findings(job: Job, display: DisplayList, pdfs: list[Path]) -> list[Finding]:
@@ -255,19 +264,20 @@ def apply_proof(reviewed: Path, edition_arg: str | None, dry_run: bool = False) 
         raise PinbanError("; ".join(left) + ", left unchanged", str(reviewed), "see the lists above")
 
 
-def build_all(edition_arg: str | None, out: str | None) -> None:
+def build_all(edition_arg: str | None, out: str | None, keep_going: bool = False) -> None:
     """Every output from one layout: PDFs and preview, DOCX draft, proof, and the build report
-    (findings of the preflight, the layout and the PDF audit). Overset still fails the build,
-    after everything, the proof included, has been written. The drawing is done by a
-    RenderWorker, so the machine's second core imports WeasyPrint while this one lays out, and
-    draws the preview while this one makes the DOCX and the proof."""
+    (findings of the preflight, the layout and the PDF audit), staged and published together.
+    The drawing is done by a RenderWorker, so the machine's second core imports WeasyPrint
+    while this one lays out, and draws the preview while this one makes the DOCX and the proof."""
     from .render import RenderWorker
 
-    with RenderWorker() as worker:
-        build_everything(edition_arg, out, worker)
+    job = prepare(edition_arg, out)
+    with staging(job.out) as folder, RenderWorker() as worker:
+        display, findings = build_everything(job, replace(job, out=folder), worker)
+        finish(job, folder, display, findings, keep_going)
 
 
-def build_everything(edition_arg: str | None, out: str | None, worker) -> None:
+def build_everything(job: Job, staged: Job, worker) -> tuple[DisplayList, list[Finding]]:
     from .checks.report import format_findings
     from .docx import export_draft
     from .proof import write_proof
@@ -281,37 +291,90 @@ def build_everything(edition_arg: str | None, out: str | None, worker) -> None:
         timings.append((stage, now - clock))
         clock = now
 
-    job = prepare(edition_arg, out)
     warn_notices(job.edition.notices)
     lap("load")
     display = lay_out(job)
     lap("compose and layout")
     if worker.available:
         step("drawing the spread")
-        pdfs = worker.render(display, job.style, job.out, job.faces)
+        pdfs = worker.render(display, staged.style, staged.out, staged.faces)
     else:
-        pdfs = write_pdfs(job, display)
+        pdfs = write_pdfs(staged, display)
     lap("render")
-    findings = check_built(job, display, pdfs[0])
+    findings = check_built(staged, display, pdfs[0])
     lap("preflight, layout checks and PDF audit")
     step("writing the DOCX draft")
-    for path in export_draft(job.edition, job.out, [f for f in findings if f.block_id], display.locations()):
-        wrote(path)
+    export_draft(job.edition, staged.out, [f for f in findings if f.block_id], display.locations())
     lap("docx")
     step("drawing the proof")
-    wrote(write_proof(job, display, pdfs, 1, findings))
+    write_proof(staged, display, pdfs, 1, findings)
     lap("proof")
     if worker.available:
         worker.finish()
-    for p in pdfs:
-        wrote(p)
     lap("preview (beside the DOCX and proof)")
-    report = job.out / "build-report.txt"
+    report = staged.out / "build-report.txt"
     write_atomic(report, build_report(job, display, findings, timings, format_findings).encode("utf-8"))
-    wrote(report)
-    error = overset_error(display, job.edition)
-    if error:
-        raise error
+    return display, findings
+
+
+# --- all or nothing ---------------------------------------------------------------------------
+
+
+def refusal(display: DisplayList, edition: Edition, findings: list[Finding]) -> tuple[str, PinbanError] | None:
+    """Why this build may not replace the last good outputs: (the stamp's words, the error)."""
+    overset = overset_error(display, edition)
+    if overset is not None:
+        return f"溢排 overset {display.overset.lines} 行 lines", overset
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        return (f"{len(errors)} 处错误 errors",
+                PinbanError(f"{len(errors)} error(s) in the build, the first: {first.message}", first.where,
+                            first.hint or "see build-report.txt; fix them, or use --keep-going to publish anyway"))
+    return None
+
+
+def finish(job: Job, folder: Path, display: DisplayList, findings: list[Finding], keep_going: bool) -> None:
+    """Publish the staged outputs into job.out, or, for a refused build, stamp them and move them
+    under job.out/rejected/ (the last good set stays as it was) and raise the refusal."""
+    summarise(findings)
+    refused = refusal(display, job.edition, findings)
+    if refused is not None and not (keep_going and display.overset is None):
+        stamp, error = refused
+        mark_refused(folder, stamp)
+        for path in publish_rejected(folder, job.out):
+            wrote(path)
+        raise PinbanError(f"refused: {error.message}", error.where,
+                          f"{error.hint}; the marked outputs are in {job.out / REJECTED}" if error.hint else
+                          f"the marked outputs are in {job.out / REJECTED}")
+    for path in publish(folder, job.out):
+        wrote(path)
+
+
+def mark_refused(folder: Path, stamp: str) -> None:
+    from .render.stamp import stamp_refused
+
+    for name in ("spread.pdf", "pages.pdf"):
+        path = folder / name
+        if path.exists():
+            write_atomic(path, stamp_refused(path.read_bytes(), stamp))
+
+
+def summarise(findings: list[Finding]) -> None:
+    """Counts, then the first errors, one line each: shown even with -q when there are errors."""
+    from .checks.report import format_one
+
+    counts = Counter(f.severity for f in findings)
+    errors = [f for f in findings if f.severity == "error"]
+    say = log.warning if errors else log.info
+    say("pinban: %d error(s), %d warning(s), %d note(s)", counts["error"], counts["warning"], counts["info"])
+    for f in errors[:SUMMARY_ERRORS]:
+        log.warning("  error: %s", format_one(f))
+    if len(errors) > SUMMARY_ERRORS:
+        log.warning("  … %d more in build-report.txt / pinban check", len(errors) - SUMMARY_ERRORS)
+
+
+SUMMARY_ERRORS = 5
 
 
 def build_report(job: Job, display: DisplayList, findings: list[Finding], timings, formatter) -> str:

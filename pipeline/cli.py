@@ -29,6 +29,11 @@ def show_progress(quiet: bool, verbose: bool) -> None:
     log.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
+KEEP_GOING = click.option(
+    "--keep-going", is_flag=True,
+    help="Publish the outputs even when the checks found errors (never when text is overset).")
+
+
 def common(func):
     func = click.option("-v", "--verbose", "verbose", is_flag=True, help="More detail.")(func)
     func = click.option("-q", "--quiet", "quiet", is_flag=True, help="Only errors.")(func)
@@ -45,19 +50,21 @@ def cli() -> None:
 @cli.command()
 @click.argument("edition", required=False)
 @common
-def build(edition: str | None, out: str | None, quiet: bool, verbose: bool) -> None:
+@KEEP_GOING
+def build(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep_going: bool) -> None:
     """Everything: spread.pdf, pages.pdf, preview PNG, draft.docx, proof.pdf, check report."""
     show_progress(quiet, verbose)
-    builder.build_all(edition, out)
+    builder.build_all(edition, out, keep_going=keep_going)
 
 
 @cli.command()
 @click.argument("edition", required=False)
 @common
-def pdf(edition: str | None, out: str | None, quiet: bool, verbose: bool) -> None:
+@KEEP_GOING
+def pdf(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep_going: bool) -> None:
     """spread.pdf (one sheet), pages.pdf (trimmed pages with bleed and crop marks), spread.png."""
     show_progress(quiet, verbose)
-    builder.build_pdf(edition, out)
+    builder.build_pdf(edition, out, keep_going=keep_going)
 
 
 def main() -> None:
@@ -108,7 +115,9 @@ def check(edition: str | None, strict: bool, as_json: bool, out: str | None, qui
 @click.option("--round", "round_", type=click.IntRange(1, 3), default=1, show_default=True, help="Proof round: 1 一校, 2 二校, 3 三校.")
 @click.option("--dry-run", is_flag=True, help="With apply: report what would change, write nothing.")
 @common
-def proof(args: tuple[str, ...], round_: int, dry_run: bool, out: str | None, quiet: bool, verbose: bool) -> None:
+@KEEP_GOING
+def proof(args: tuple[str, ...], round_: int, dry_run: bool, out: str | None, quiet: bool, verbose: bool,
+          keep_going: bool) -> None:
     """proof [EDITION]: proof.pdf (校样).  proof apply REVIEWED.docx [EDITION]: corrections into the sources."""
     show_progress(quiet, verbose)
     if args and args[0] == "apply":
@@ -118,4 +127,4 @@ def proof(args: tuple[str, ...], round_: int, dry_run: bool, out: str | None, qu
         return
     if len(args) > 1:
         raise click.UsageError("usage: pinban proof [EDITION] [--round 1|2|3]")
-    builder.build_proof(args[0] if args else None, out, round_=round_)
+    builder.build_proof(args[0] if args else None, out, round_=round_, keep_going=keep_going)

@@ -161,16 +161,21 @@ def test_explicit_placement_is_honoured(sample_build, edition_copy, tmp_path):
     assert display.overset is None
 
 
-def test_overset_fails_but_still_writes_the_pdf(edition_copy, tmp_path):
+def test_overset_is_refused_and_keeps_the_last_good_pdfs(edition_copy, tmp_path):
+    out = tmp_path / "out"
+    build_pdf(str(edition_copy), str(out))
+    good = {name: (out / name).read_bytes() for name in ("spread.pdf", "pages.pdf", "spread.png")}
     report = edition_copy / "report.md"
     body = report.read_text(encoding="utf-8")
     report.write_text(body + "\n" + "\n".join(line for line in body.splitlines() if line and line[0] not in "#>"),
                       encoding="utf-8")
-    out = tmp_path / "out"
     with pytest.raises(PinbanError, match=r"overset: \d+ lines \(\d+ characters\) do not fit, in 2025年工作安排") as err:
         build_pdf(str(edition_copy), str(out))
     assert re.search(r"report\.md:\d+$", err.value.where), err.value.where
-    assert (out / "spread.pdf").exists()
+    assert {name: (out / name).read_bytes() for name in good} == good  # byte for byte
+    rejected = "".join(c.text for page in read_chars(out / "rejected" / "pages.pdf") for c in page)
+    assert "REJECTED" in rejected and "NOT FOR PRINT" in rejected  # the refused pages are marked
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # nothing staged is left
 
 
 def test_missing_photo_builds_with_placeholder(edition_copy, tmp_path):
