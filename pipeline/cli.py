@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -68,6 +69,8 @@ def pdf(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep_g
 
 
 def main() -> None:
+    # SIGTERM ends the build like Ctrl-C: through its cleanup, so nothing staged stays behind
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

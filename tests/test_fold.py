@@ -52,7 +52,10 @@ def inside_pair(text: str, index: int) -> bool:
 
 
 def inside_latin_run(text: str, left_end: int, right_start: int) -> bool:
-    """A Latin or digit run is letters and digits, with spaces between Latin words."""
+    """A Latin or digit run is letters and digits, with spaces between Latin words; an ideographic
+    space (U+3000) the editor typed ends the run."""
+    if "\u3000" in text[left_end:right_start]:
+        return False
     left = text[:left_end].rstrip(" ")
     right = text[right_start:].lstrip(" ")
     return bool(left and right and LATIN_OR_DIGIT.match(left[-1]) and LATIN_OR_DIGIT.match(right[0]))

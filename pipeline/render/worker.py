@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 from typing import Self
 
@@ -29,7 +31,7 @@ class RenderWorker:
             return
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=worker_main, args=(child,), daemon=True)
+        self.process = context.Process(target=worker_main, args=(child, os.getpid()), daemon=True)
         self.process.start()
         child.close()
 
@@ -64,7 +66,25 @@ class RenderWorker:
             raise PinbanError(f"drawing failed: {detail}", "render", "this is a pinban bug: please report it")
 
 
-def worker_main(conn) -> None:
+def die_with_parent(parent: int) -> None:
+    """Linux: the kernel kills this process when its parent dies, even by kill -9, so it can never
+    write after the build it belongs to is gone. If the parent is already gone, stop now."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pipe's end still stops the worker
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def worker_main(conn, parent: int) -> None:
+    die_with_parent(parent)
     import weasyprint  # noqa: F401 — the point: imported while the parent lays out
 
     try:
