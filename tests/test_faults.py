@@ -168,3 +168,18 @@ def test_a_build_killed_at_any_moment_leaves_the_good_set_and_no_process(tmp_pat
     done = pinban("pdf", str(SAMPLE), "-o", str(out), "-q")
     assert done.returncode == 0, done.stderr
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_same_sources_give_the_same_bytes_from_any_folder_user_locale_and_clock(tmp_path) -> None:
+    """Output bytes depend on the sources and the style only (the clock is the edition's date)."""
+    built = []
+    for n, (env, depth) in enumerate([({"LC_ALL": "C", "TZ": "UTC"}, "a"),
+                                      ({"LC_ALL": "C.UTF-8", "TZ": "Asia/Shanghai", "USER": "other"}, "b/c/d")]):
+        folder = tmp_path / depth / SAMPLE.name
+        shutil.copytree(SAMPLE, folder)
+        out = tmp_path / f"out{n}"
+        done = pinban("build", str(folder), "-o", str(out), "-q", env=env)
+        assert done.returncode == 0, done.stderr
+        built.append(out)
+    for name in ("pages.pdf", "spread.pdf", "draft.docx", "proof.pdf"):
+        assert (built[0] / name).read_bytes() == (built[1] / name).read_bytes(), name

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from pathlib import Path
+from urllib.parse import quote
 
 from ..compose.chars import OPENING
 from ..display import DisplayList, Frame, Page, Picture, TextLine
@@ -72,6 +72,15 @@ def page_html(page: Page, style: Style, faces: dict[str, Face]) -> str:
     return "".join(parts)
 
 
+PHOTO_SCHEME = "pinban-photo:"
+
+
+def photo_url(p: Picture) -> str:
+    """A photo's name in the HTML: by its id, not its path, because WeasyPrint names each image in
+    the PDF after its URL — a path would make the bytes depend on the folder the edition is in."""
+    return PHOTO_SCHEME + quote(p.photo_id, safe="")
+
+
 def picture_html(p: Picture) -> str:
     box = f"left:{p.x:.3f}pt;top:{p.y:.3f}pt;width:{p.width:.3f}pt;height:{p.height:.3f}pt"
     if not p.src or not p.pixels[0]:
@@ -80,8 +89,7 @@ def picture_html(p: Picture) -> str:
     scale = p.width / cw
     img = (f"left:{-cl * scale:.3f}pt;top:{-ct * scale:.3f}pt;"
            f"width:{p.pixels[0] * scale:.3f}pt;height:{p.pixels[1] * scale:.3f}pt")
-    src = Path(p.src).as_uri()
-    return f'<div class="pic" style="{box}"><img src="{esc(src)}" alt="{esc(p.photo_id)}" style="{img}"></div>'
+    return f'<div class="pic" style="{box}"><img src="{esc(photo_url(p))}" alt="{esc(p.photo_id)}" style="{img}"></div>'
 
 
 def frame_html(frame: Frame, faces: dict[str, Face]) -> str:

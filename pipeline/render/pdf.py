@@ -12,10 +12,12 @@ from PIL import Image
 from ..display import DisplayList
 from ..project import write_atomic
 from ..style import Style
+from .html import photo_url
 
 
-def url_fetcher_for(allowed: list[Path]):
-    """WeasyPrint may read only the edition's and the style's own files: no network, nothing else."""
+def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None):
+    """WeasyPrint may read only the edition's and the style's own files: no network, nothing else.
+    Photos come by their pinban-photo: names (see html.photo_url)."""
     from urllib.parse import unquote, urlparse
 
     from weasyprint.urls import URLFetcher
@@ -24,6 +26,8 @@ def url_fetcher_for(allowed: list[Path]):
 
     class EditionFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url in (photos or {}):
+                return super().fetch(photos[url].as_uri(), headers)
             if url.startswith("file:"):
                 path = Path(unquote(urlparse(url).path)).resolve()
                 if any(path.is_relative_to(r) for r in roots):
@@ -41,11 +45,12 @@ def write_pdf(document: str, style: Style, display: DisplayList) -> bytes:
 
     roots = [style.root, project_root() / "sources" / display.edition]
     roots += [Path(p.src).parent for page in display.pages for p in page.pictures if p.src]
+    photos = {photo_url(p): Path(p.src) for page in display.pages for p in page.pictures if p.src}
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # WeasyPrint opens the photos with Pillow too; pinban check reports huge photos itself
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        doc = weasyprint.HTML(string=document, url_fetcher=url_fetcher_for(roots), base_url=str(style.root))
+        doc = weasyprint.HTML(string=document, url_fetcher=url_fetcher_for(roots, photos), base_url=str(style.root))
         doc.write_pdf(buffer, pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
     return buffer.getvalue()
 
