@@ -250,3 +250,15 @@ def test_the_choice_is_deterministic_and_loses_only_the_typed_spaces(text):
     if first is not None:
         dropped = text[first.split.left_end : first.split.right_start]
         assert first.left + dropped + first.right == text
+
+
+def test_jieba_is_asked_only_when_a_word_boundary_could_win(monkeypatch) -> None:
+    """A typed space near the middle needs no dictionary (building jieba's costs a second a build)."""
+    import pipeline.layout.fold as fold
+
+    asked = []
+    monkeypatch.setattr(fold, "word_boundaries", lambda text: asked.append(text) or frozenset())
+    assert fold.choose_fold("凝心聚力共奋进 履职尽责谱新篇", 100, 100, len) is not None
+    assert not asked
+    fold.choose_fold("凝心聚力共奋进履职尽责谱新篇", 100, 100, len)
+    assert asked

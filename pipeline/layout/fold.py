@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 
 from pipeline.errors import PinbanError
@@ -110,12 +111,17 @@ class PartFacts:
     text: str
     depths: tuple[int, ...]  # per offset: how many paired marks are open before it
     units: tuple[tuple[int, int], ...]  # [start, end) of each Latin or digit unit
-    words: frozenset[int]
 
     @classmethod
     def of(cls, text: str) -> PartFacts:
         units = tuple(m.span() for m in LATIN_UNIT.finditer(text))
-        return cls(text, pair_depths(text), units, word_boundaries(text))
+        return cls(text, pair_depths(text), units)
+
+    @cached_property
+    def words(self) -> frozenset[int]:
+        """jieba's word ends, asked for only when a cut between two characters is judged (jieba's
+        dictionary takes about a second to build)."""
+        return word_boundaries(self.text)
 
 
 def pair_depths(text: str) -> tuple[int, ...]:
@@ -161,7 +167,7 @@ def problem(facts: PartFacts, left_end: int, right_start: int) -> str | None:
         return f"beside {before if before in BINDING else after}"
     if before in DIGITS and is_han(after):
         return f"between a number and its unit ({before}{after})"
-    if left_end == right_start and left_end not in facts.words and before not in CLOSING + STOPS:
+    if left_end == right_start and before not in CLOSING + STOPS and left_end not in facts.words:
         return f"inside the word \"{word_at(text, left_end)}\""
     return None
 
@@ -200,8 +206,9 @@ def split_kind(text: str, left_end: int, right_start: int) -> str:
 # --- candidates and the choice -------------------------------------------------------------------
 
 
-def fold_candidates(text: str) -> list[FoldSplit]:
-    """Every place where `text` may be cut at the fold, in text order, each with its cost."""
+def fold_candidates(text: str, with_words: bool = True) -> list[FoldSplit]:
+    """Every place where `text` may be cut at the fold, in text order, each with its cost;
+    without word boundaries (no jieba) when `with_words` is False."""
     facts = PartFacts.of(text)
     out = []
     for left_end in range(1, len(text)):
@@ -210,6 +217,8 @@ def fold_candidates(text: str) -> list[FoldSplit]:
         right_start = left_end
         while right_start < len(text) and text[right_start] in SPACES:
             right_start += 1
+        if not with_words and split_kind(text, left_end, right_start) == WORD:
+            continue
         if problem(facts, left_end, right_start) is None:
             kind = split_kind(text, left_end, right_start)
             out.append(FoldSplit(left_end, right_start, kind, COSTS[kind]))
@@ -221,8 +230,17 @@ def choose_fold(text: str, left_capacity: float, right_capacity: float, width: C
     """The legal cut whose halves fit their pages (`width` measures a half as it will be set) with the
     least cost + balance_weight × imbalance; ties go to the earlier cut. None when no legal cut fits
     within `max_imbalance`: the caller then sets the part whole on one page, smaller, or refuses."""
+    best = best_fold(text, fold_candidates(text, with_words=False), left_capacity, right_capacity, width,
+                     balance_weight, max_imbalance)
+    if best is not None and best.score < COSTS[WORD]:
+        return best  # no word boundary can score better: jieba is not needed
+    return best_fold(text, fold_candidates(text), left_capacity, right_capacity, width, balance_weight, max_imbalance)
+
+
+def best_fold(text: str, candidates: list[FoldSplit], left_capacity: float, right_capacity: float,
+              width: Callable[[str], float], balance_weight: float, max_imbalance: float) -> FoldChoice | None:
     best: FoldChoice | None = None
-    for split in fold_candidates(text):
+    for split in candidates:
         left, right = split.halves(text)
         left_width, right_width = width(left), width(right)
         if left_width > left_capacity or right_width > right_capacity:
