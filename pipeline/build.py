@@ -91,7 +91,7 @@ def build_pdf(edition_arg: str | None, out: str | None, progress: Progress) -> D
 
 def build_docx(edition_arg: str | None, out: str | None, progress: Progress) -> list[Path]:
     from .check import check_layout, check_sources
-    from .docx import export_draft
+    from .draft import export_draft
 
     job = prepare(edition_arg, out)
     findings = check_sources(job.edition, job.style, job.faces)
@@ -155,12 +155,15 @@ def build_proof(edition_arg: str | None, out: str | None, progress: Progress, ro
     return path
 
 
-def apply_proof(reviewed: Path, edition_arg: str | None, progress: Progress, dry_run: bool = False) -> None:
-    from .review import apply_review
+def apply_proof(reviewed: Path, edition_arg: str | None, progress: Progress, dry_run: bool = False,
+                quiet: bool = False) -> None:
+    from .review import apply_review, edition_of
 
-    folder = edition_dir(edition_arg)
+    # not named: the edition the draft was made for (its custom property, or its manifest)
+    folder = edition_dir(edition_arg or edition_of(reviewed) or None)
     result = apply_review(reviewed, folder, dry_run=dry_run)
-    print(result.report())
+    if not quiet:
+        print(result.report())
     # Everything that needs the editor's hand makes the command fail, after the report.
     left = [(len(result.conflicts), "in conflict"), (len(result.not_applied), "not applied"),
             (len(result.mapping.unmapped), "not mapped to a source")]
@@ -185,7 +188,7 @@ def build_everything(edition_arg: str | None, out: str | None, progress: Progres
     import time
 
     from .check import check_built, format_findings
-    from .docx import export_draft
+    from .draft import export_draft
     from .proof import write_proof
 
     clock = time.perf_counter()
