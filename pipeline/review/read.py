@@ -7,6 +7,7 @@ accepted (the accepted view): w:ins, w:del, w:moveFrom/To and inserted/deleted p
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,9 +134,19 @@ def read_parts(path: Path) -> dict[str, bytes]:
                           "save it as Word document (.docx), not .doc or .wps") from None
 
 
+def has_doctype(data: bytes) -> bool:
+    """A DOCTYPE in the prolog (before the root element), in UTF-8 or UTF-16."""
+    head = data[:8192]
+    text = head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff") else head.decode("latin-1")
+    root = re.search(r"<[^?!]", text)
+    return "<!DOCTYPE" in text[: root.start() if root else len(text)]
+
+
 def parse_xml(data: bytes, name: str, path: Path) -> etree._Element:
     """A part parsed without entities, DTDs or network; a DOCTYPE (no word processor writes one
     into a DOCX) is refused, since its entities would silently cut text."""
+    if has_doctype(data):
+        raise refused(f"{name} has a DOCTYPE (entity declarations)", path)
     try:
         root = etree.fromstring(data, XML_PARSER)
     except etree.XMLSyntaxError as exc:
