@@ -797,3 +797,15 @@ def test_reader_views_of_tracked_changes_fields_and_marks(tmp_path: Path) -> Non
     assert [(e.start, e.end, e.text, e.authors) for e in edits] == [(3, 4, "新", ("乙", "丙")), (11, 13, "", ("甲",))]
     # the next paragraph has no ID, is not a split (its text "后" was there before) and is like nothing
     assert [(u.after, u.text) for u in mapping.unmapped] == [("b001", "移走后")]
+
+
+@needs_soffice
+def test_libreoffice_saved_review_applied_twice_is_already_applied(lo_round_trip, case: Case) -> None:
+    _, saved, _, _ = lo_round_trip
+    first = apply_review(saved, case.folder)
+    assert first.changes and not first.conflicts, first.report()
+    after = (case.report.read_bytes(), case.toml.read_bytes())
+    second = apply_review(saved, case.folder)
+    assert second.already_applied is not None and not second.changes and not second.conflicts
+    assert "already applied" in second.report()
+    assert (case.report.read_bytes(), case.toml.read_bytes()) == after

@@ -10,7 +10,7 @@ from ..model import Edition, Photo
 from ..ooxml import BOOKMARK_PREFIX
 
 BOOKMARK_MAX = 40  # Word's limit for bookmark names
-WORD_JOINER = "\u2060"  # no line break on either side (UAX #14 class WJ): Word, WPS and LibreOffice honour it
+WORD_JOINER = "\u2060"  # UAX #14 class WJ: no line break on either side (Word honours it; see test_docx)
 
 
 @dataclass(frozen=True)
