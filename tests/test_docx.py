@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline import draft
-from pipeline.model import Finding
 from pipeline.draft.items import BOOKMARK_MAX, WORD_JOINER
 from pipeline.draft.manifest import text_hash
+from pipeline.model import Finding
 from pipeline.ooxml import W_NS
 from pipeline.review import map_paragraphs, read_reviewed
 from pipeline.sources import load_edition
@@ -423,7 +423,7 @@ def pdf_chars(pdf: Path) -> list[tuple[str, str, float]]:
     import ctypes
 
     import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
+    from pypdfium2 import raw
 
     doc = pdfium.PdfDocument(str(pdf))
     out = []

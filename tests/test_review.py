@@ -22,8 +22,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline import draft
-from pipeline import review
+from pipeline import draft, review
 from pipeline.errors import PinbanError, UsageError
 from pipeline.review import apply_review
 from pipeline.sources import load_edition
