@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.compose import prepare as composer
 from pipeline.compose import ComposeRules, TextRun, check_lines, compose
+from pipeline.compose import prepare as composer
 from pipeline.compose.chars import CLOSING, NO_END, NO_START, STOPS
 from pipeline.fonts import load_face
 

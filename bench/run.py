@@ -32,7 +32,7 @@ import scale
 from scale import Times, measure, median
 
 from pipeline import render
-from pipeline.build import Job, prepare
+from pipeline.build import Job, check_built, prepare
 from pipeline.errors import PinbanError
 from pipeline.layout import lay_out
 from pipeline.project import edition_dir
@@ -243,15 +243,15 @@ def layout_note(display) -> str:
 
 def add_check_rows(table: Table, job: Job, display, runs: int) -> list:
     """The checks build_all runs: preflight, layout checks, the audit of the written PDF."""
-    check_sources, why = optional("check", "check_sources")
+    check_sources, why = optional("checks.text", "check_sources")
     if check_sources is None:
         table.add("checks", Times(), f"skipped: {why}")
         return []
     found: list = []
     table.add("preflight (check_sources)", measure(lambda: found.append(check_sources(job.edition, job.style,
                                                                                       job.faces)), runs))
-    check_layout, _ = optional("check", "check_layout")
-    audit_pdf, _ = optional("check", "audit_pdf")
+    check_layout, _ = optional("checks.layout", "check_layout")
+    audit_pdf, _ = optional("checks.pdf", "audit_pdf")
     pdf = job.out / "spread.pdf"
     for name, fn in (("layout checks (check_layout)", lambda: check_layout(display, job.edition, job.style)),
                      ("PDF audit (audit_pdf)", lambda: audit_pdf(pdf, display, job.edition, job.style))):
@@ -280,7 +280,8 @@ def add_proof_row(table: Table, job: Job, display, runs: int) -> None:
         return
     pdfs = render.render_outputs(display, job.style, job.out, job.faces)
     try:
-        table.add("proof (write_proof)", measure(lambda: write_proof(job, display, pdfs, 1), runs), "round 1")
+        findings = check_built(job, display, job.out / "spread.pdf")
+        table.add("proof (write_proof)", measure(lambda: write_proof(job, display, pdfs, 1, findings), runs), "round 1")
     except (PinbanError, TypeError, ValueError) as exc:
         table.add("proof (write_proof)", Times(), f"failed: {exc}")
 

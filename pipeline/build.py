@@ -1,31 +1,40 @@
-"""Orchestration of the stages for the CLI and the tests: load → compose/layout → outputs."""
+"""The one orchestration of the stages, for the CLI and the tests: load → compose/layout →
+outputs → checks → DOCX and proof. Nothing below this module calls back up; progress goes to
+the standard `logging` module (logger "pinban"), which the CLI shows on stderr."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
 from .display import DisplayList
 from .errors import PinbanError, UsageError
 from .fonts import Face, load_face
 from .model import Edition, Finding
-from .project import edition_dir, output_dir, project_root, write_atomic
+from .project import REJECTED, edition_dir, output_dir, project_root, publish, publish_rejected, staging, write_atomic
 from .sources import load_edition
 from .style import Style, load_style
 
-
-class Progress(Protocol):
-    def step(self, text: str) -> None: ...
-    def detail(self, text: str) -> None: ...
-    def done(self, path: Path) -> None: ...
+log = logging.getLogger("pinban")
 
 
-class Silent:
-    def step(self, text: str) -> None: ...
-    def detail(self, text: str) -> None: ...
-    def done(self, path: Path) -> None: ...
+def step(text: str) -> None:
+    log.info("pinban: %s", text)
+
+
+def detail(text: str) -> None:
+    log.debug("pinban:   %s", text)
+
+
+def wrote(path: Path) -> None:
+    log.info("  wrote %s", path)
 
 
 @dataclass(frozen=True)
@@ -46,13 +55,86 @@ def prepare(edition_arg: str | None, out: str | None) -> Job:
     return Job(edition, style, faces, output_dir(folder, out))
 
 
-def lay_out(job: Job, progress: Progress) -> DisplayList:
+# --- the stages ---------------------------------------------------------------------------------
+
+
+def lay_out(job: Job) -> DisplayList:
     from .layout import lay_out as layout_edition
 
-    progress.step("composing and laying out")
+    step("composing and laying out")
     display = layout_edition(job.edition, job.style, job.faces)
-    progress.detail(f"{display.passes} copyfit pass(es), body {display.body_size} pt on {display.leading} pt")
+    detail(f"{display.passes} copyfit pass(es), body {display.body_size} pt on {display.leading} pt")
     return display
+
+
+def write_pdfs(job: Job, display: DisplayList) -> list[Path]:
+    from .render import render_outputs
+
+    step("drawing the spread")
+    paths = render_outputs(display, job.style, job.out, job.faces)
+    for p in paths:
+        wrote(p)
+    return paths
+
+
+def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Finding]:
+    """What `pinban check` reports, from a layout and a spread.pdf that are already made."""
+    from .checks.layout import check_layout
+    from .checks.pdf import audit_pdf
+    from .checks.report import sort_findings
+    from .checks.text import check_sources
+
+    findings = check_sources(job.edition, job.style, job.faces)
+    findings += check_layout(display, job.edition, job.style, already=findings)
+    if spread is not None:
+        findings += audit_pdf(spread, display, job.edition, job.style)
+    return sort_findings(findings)
+
+
+def check_edition(job: Job) -> list[Finding]:
+    """Sources, then layout, then the rendered PDF. Every failure becomes a finding."""
+    from .checks.layout import check_layout
+    from .checks.pdf import audit_pdf
+    from .checks.report import sort_findings
+    from .checks.text import check_sources
+
+    step("checking sources")
+    findings = check_sources(job.edition, job.style, job.faces)
+    step("laying out")
+    display, failed = guarded("layout", lambda: lay_out(job))
+    findings += [explained(f, findings) for f in failed]
+    if display is None:
+        return sort_findings(findings)
+    findings += check_layout(display, job.edition, job.style, already=findings)
+    step("drawing and reading the PDF back")
+    paths, failed = guarded("render", lambda: write_pdfs(job, display))
+    findings += failed
+    pdf = next((Path(p) for p in paths or () if Path(p).name == "spread.pdf"), None)
+    if pdf is not None:
+        findings += audit_pdf(pdf, display, job.edition, job.style)
+    return sort_findings(findings)
+
+
+def guarded(stage: str, run: Callable[[], Any]) -> tuple[Any, list[Finding]]:
+    """Run a stage; its failure is a finding, never a traceback (a bug is named as one)."""
+    try:
+        return run(), []
+    except PinbanError as exc:
+        return None, [Finding("error", f"{stage}-failed", exc.message, exc.where, exc.hint)]
+    except Exception as exc:  # noqa: BLE001 — the user gets one line, not a traceback
+        return None, [Finding("error", "internal-error", f"{stage} stopped: {type(exc).__name__}: {exc}", stage,
+                              "this is a pinban bug: please report it with the edition folder")]
+
+
+def explained(failure: Finding, found: list[Finding]) -> Finding:
+    """A layout that stops on a character already reported as glyph-missing adds nothing but
+    the news that layout and PDF checks were skipped: say that, as a note."""
+    points = {m.group() for f in found if f.code == "glyph-missing" for m in re.finditer(r"U\+[0-9A-F]{4,6}", f.message)}
+    named = set(re.findall(r"U\+[0-9A-F]{4,6}", failure.message))
+    if failure.code != "layout-failed" or not named or not named <= points:
+        return failure
+    return Finding("info", "layout-skipped", "layout and PDF checks skipped: the composer stops at the missing "
+                   f"character{'s' if len(named) > 1 else ''} reported above", failure.where, "fix the glyph-missing errors")
 
 
 def overset_error(display: DisplayList, edition: Edition) -> PinbanError | None:
@@ -68,56 +150,57 @@ def overset_error(display: DisplayList, edition: Edition) -> PinbanError | None:
     )
 
 
-def write_pdfs(job: Job, display: DisplayList, progress: Progress) -> list[Path]:
-    from .render import render_outputs
-
-    progress.step("drawing the spread")
-    paths = render_outputs(display, job.style, job.out, job.faces)
-    for p in paths:
-        progress.done(p)
-    return paths
+def warn_notices(notices: tuple[Finding, ...]) -> None:
+    for n in notices:
+        step(f"{n.severity}: {n.where}: {n.message}")
 
 
-def build_pdf(edition_arg: str | None, out: str | None, progress: Progress) -> DisplayList:
+# --- the commands -------------------------------------------------------------------------------
+
+
+def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False) -> DisplayList:
+    """spread.pdf, pages.pdf and the preview, checked against the sources and the layout."""
+    from .checks.layout import check_layout
+    from .checks.report import sort_findings
+    from .checks.text import check_sources
+
     job = prepare(edition_arg, out)
-    warn_notices(job.edition.notices, progress)
-    display = lay_out(job, progress)
-    error = overset_error(display, job.edition)
-    write_pdfs(job, display, progress)
-    if error:
-        raise error
+    warn_notices(job.edition.notices)
+    display = lay_out(job)
+    with staging(job.out) as folder:
+        staged = replace(job, out=folder)
+        findings = check_sources(job.edition, job.style, job.faces)
+        findings = sort_findings(findings + check_layout(display, job.edition, job.style, already=findings))
+        write_pdfs(staged, display)
+        finish(job, folder, display, findings, keep_going)
     return display
 
 
-def build_docx(edition_arg: str | None, out: str | None, progress: Progress) -> list[Path]:
-    from .check import check_layout, check_sources
+def build_docx(edition_arg: str | None, out: str | None) -> list[Path]:
+    from .checks.layout import check_layout
+    from .checks.text import check_sources
     from .draft import export_draft
 
     job = prepare(edition_arg, out)
     findings = check_sources(job.edition, job.style, job.faces)
     locations: dict[str, str] = {}
     try:
-        display = lay_out(job, progress)
+        display = lay_out(job)
     except PinbanError as exc:  # the draft is still useful without locations
-        progress.step(f"no locations in the draft: {exc}")
+        step(f"no locations in the draft: {exc}")
     else:
         locations = display.locations()
         findings += check_layout(display, job.edition, job.style, already=findings)
-    progress.step("writing the DOCX draft")
+    step("writing the DOCX draft")
     # the proofreaders' comments: findings in the text, as `pinban build` gives them
     paths = list(export_draft(job.edition, job.out, [f for f in findings if f.block_id], locations))
     for p in paths:
-        progress.done(p)
+        wrote(p)
     return paths
 
 
-def warn_notices(notices: tuple[Finding, ...], progress: Progress) -> None:
-    for n in notices:
-        progress.step(f"{n.severity}: {n.where}: {n.message}")
-
-
-def run_check(edition_arg: str | None, out: str | None, progress: Progress, strict: bool, as_json: bool) -> bool:
-    from .check import check_edition, format_findings
+def run_check(edition_arg: str | None, out: str | None, strict: bool, as_json: bool) -> bool:
+    from .checks.report import format_findings
 
     try:
         job = prepare(edition_arg, out)
@@ -127,7 +210,7 @@ def run_check(edition_arg: str | None, out: str | None, progress: Progress, stri
         failure = Finding("error", "load-failed", exc.message, exc.where, exc.hint)
         print(json.dumps([finding_json(failure)], ensure_ascii=False, indent=1))
         return True
-    findings = check_edition(job, progress)
+    findings = check_edition(job)
     failing = [f for f in findings if f.severity == "error" or (strict and f.severity == "warning")]
     if as_json:
         print(json.dumps([finding_json(f) for f in findings], ensure_ascii=False, indent=1))
@@ -140,23 +223,34 @@ def finding_json(f: Finding) -> dict:
     return {k: v for k, v in f.__dict__.items() if v not in ("", -1, None)}
 
 
-def build_proof(edition_arg: str | None, out: str | None, progress: Progress, round_: int = 1) -> Path:
+def build_proof(edition_arg: str | None, out: str | None, round_: int = 1, keep_going: bool = False) -> Path:
     from .proof import write_proof
 
     job = prepare(edition_arg, out)
-    display = lay_out(job, progress)
-    pdfs = write_pdfs(job, display, progress)
-    progress.step("drawing the proof")
-    path = write_proof(job, display, pdfs, round_)
-    progress.done(path)
-    error = overset_error(display, job.edition)
-    if error:  # the proof, marked OVERSET, is written first: the editor needs it most then
-        raise error
-    return path
+    display = lay_out(job)
+    with staging(job.out) as folder:
+        staged = replace(job, out=folder)
+        pdfs = write_pdfs(staged, display)
+        step("drawing the proof")
+        findings = proof_findings(staged, display, pdfs)
+        path = write_proof(staged, display, pdfs, round_, findings)
+        # a refused build still gets its proof, marked OVERSET: the editor needs it most then
+        finish(job, folder, display, findings, keep_going)
+    return job.out / path.name
 
 
-def apply_proof(reviewed: Path, edition_arg: str | None, progress: Progress, dry_run: bool = False,
-                quiet: bool = False) -> None:
+def proof_findings(job: Job, display: DisplayList, pdfs: list[Path]) -> list[Finding]:
+    """What `pinban check` reports, from what this build already made (no second layout or render).
+    A failing check still leaves a useful proof: its failure becomes the one finding."""
+    spread = next((Path(p) for p in pdfs if Path(p).name == "spread.pdf"), None)
+    try:
+        return check_built(job, display, spread)
+    except Exception as exc:  # noqa: BLE001 — the proof is still worth having without findings
+        return [Finding("error", "check-failed", f"the checks stopped: {type(exc).__name__}: {exc}", "proof",
+                        "run `pinban check` for details")]
+
+
+def apply_proof(reviewed: Path, edition_arg: str | None, dry_run: bool = False, quiet: bool = False) -> None:
     from .review import apply_review, edition_of
 
     # not named: the edition the draft was made for (its custom property, or its manifest)
@@ -172,22 +266,21 @@ def apply_proof(reviewed: Path, edition_arg: str | None, progress: Progress, dry
         raise PinbanError("; ".join(left) + ", left unchanged", str(reviewed), "see the lists above")
 
 
-def build_all(edition_arg: str | None, out: str | None, progress: Progress) -> None:
+def build_all(edition_arg: str | None, out: str | None, keep_going: bool = False) -> None:
     """Every output from one layout: PDFs and preview, DOCX draft, proof, and the build report
-    (findings of the preflight, the layout and the PDF audit). Overset still fails the build,
-    after everything, the proof included, has been written. The drawing is done by a
-    RenderWorker, so the machine's second core imports WeasyPrint while this one lays out, and
-    draws the preview while this one makes the DOCX and the proof."""
+    (findings of the preflight, the layout and the PDF audit), staged and published together.
+    The drawing is done by a RenderWorker, so the machine's second core imports WeasyPrint
+    while this one lays out, and draws the preview while this one makes the DOCX and the proof."""
     from .render import RenderWorker
 
-    with RenderWorker() as worker:
-        build_everything(edition_arg, out, progress, worker)
+    job = prepare(edition_arg, out)
+    with staging(job.out) as folder, RenderWorker() as worker:
+        display, findings = build_everything(job, replace(job, out=folder), worker)
+        finish(job, folder, display, findings, keep_going)
 
 
-def build_everything(edition_arg: str | None, out: str | None, progress: Progress, worker) -> None:
-    import time
-
-    from .check import check_built, format_findings
+def build_everything(job: Job, staged: Job, worker) -> tuple[DisplayList, list[Finding]]:
+    from .checks.report import format_findings
     from .draft import export_draft
     from .proof import write_proof
 
@@ -200,37 +293,90 @@ def build_everything(edition_arg: str | None, out: str | None, progress: Progres
         timings.append((stage, now - clock))
         clock = now
 
-    job = prepare(edition_arg, out)
-    warn_notices(job.edition.notices, progress)
+    warn_notices(job.edition.notices)
     lap("load")
-    display = lay_out(job, progress)
+    display = lay_out(job)
     lap("compose and layout")
     if worker.available:
-        progress.step("drawing the spread")
-        pdfs = worker.render(display, job.style, job.out, job.faces)
+        step("drawing the spread")
+        pdfs = worker.render(display, staged.style, staged.out, staged.faces)
     else:
-        pdfs = write_pdfs(job, display, progress)
+        pdfs = write_pdfs(staged, display)
     lap("render")
-    findings = check_built(job, display, pdfs[0])
+    findings = check_built(staged, display, pdfs[0])
     lap("preflight, layout checks and PDF audit")
-    progress.step("writing the DOCX draft")
-    for path in export_draft(job.edition, job.out, [f for f in findings if f.block_id], display.locations()):
-        progress.done(path)
+    step("writing the DOCX draft")
+    export_draft(job.edition, staged.out, [f for f in findings if f.block_id], display.locations())
     lap("docx")
-    progress.step("drawing the proof")
-    progress.done(write_proof(job, display, pdfs, 1, findings))
+    step("drawing the proof")
+    write_proof(staged, display, pdfs, 1, findings)
     lap("proof")
     if worker.available:
         worker.finish()
-    for p in pdfs:
-        progress.done(p)
     lap("preview (beside the DOCX and proof)")
-    report = job.out / "build-report.txt"
+    report = staged.out / "build-report.txt"
     write_atomic(report, build_report(job, display, findings, timings, format_findings).encode("utf-8"))
-    progress.done(report)
-    error = overset_error(display, job.edition)
-    if error:
-        raise error
+    return display, findings
+
+
+# --- all or nothing ---------------------------------------------------------------------------
+
+
+def refusal(display: DisplayList, edition: Edition, findings: list[Finding]) -> tuple[str, PinbanError] | None:
+    """Why this build may not replace the last good outputs: (the stamp's words, the error)."""
+    overset = overset_error(display, edition)
+    if overset is not None:
+        return f"溢排 overset {display.overset.lines} 行 lines", overset
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        return (f"{len(errors)} 处错误 errors",
+                PinbanError(f"{len(errors)} error(s) in the build, the first: {first.message}", first.where,
+                            first.hint or "see build-report.txt; fix them, or use --keep-going to publish anyway"))
+    return None
+
+
+def finish(job: Job, folder: Path, display: DisplayList, findings: list[Finding], keep_going: bool) -> None:
+    """Publish the staged outputs into job.out, or, for a refused build, stamp them and move them
+    under job.out/rejected/ (the last good set stays as it was) and raise the refusal."""
+    summarise(findings)
+    refused = refusal(display, job.edition, findings)
+    if refused is not None and not (keep_going and display.overset is None):
+        stamp, error = refused
+        mark_refused(folder, stamp)
+        for path in publish_rejected(folder, job.out):
+            wrote(path)
+        raise PinbanError(f"refused: {error.message}", error.where,
+                          f"{error.hint}; the marked outputs are in {job.out / REJECTED}" if error.hint else
+                          f"the marked outputs are in {job.out / REJECTED}")
+    for path in publish(folder, job.out):
+        wrote(path)
+
+
+def mark_refused(folder: Path, stamp: str) -> None:
+    from .render.stamp import stamp_refused
+
+    for name in ("spread.pdf", "pages.pdf"):
+        path = folder / name
+        if path.exists():
+            write_atomic(path, stamp_refused(path.read_bytes(), stamp))
+
+
+def summarise(findings: list[Finding]) -> None:
+    """Counts, then the first errors, one line each: shown even with -q when there are errors."""
+    from .checks.report import format_one
+
+    counts = Counter(f.severity for f in findings)
+    errors = [f for f in findings if f.severity == "error"]
+    say = log.warning if errors else log.info
+    say("pinban: %d error(s), %d warning(s), %d note(s)", counts["error"], counts["warning"], counts["info"])
+    for f in errors[:SUMMARY_ERRORS]:
+        log.warning("  error: %s", format_one(f))
+    if len(errors) > SUMMARY_ERRORS:
+        log.warning("  … %d more in build-report.txt / pinban check", len(errors) - SUMMARY_ERRORS)
+
+
+SUMMARY_ERRORS = 5
 
 
 def build_report(job: Job, display: DisplayList, findings: list[Finding], timings, formatter) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -13,23 +15,24 @@ from .errors import PinbanError
 EDITION_HELP = "Edition folder, or its name under sources/ (default: the sample edition)."
 
 
-class Reporter:
-    """Progress on stderr: -q silences it, -v adds detail."""
+class StderrHandler(logging.Handler):
+    """The "pinban" logger's progress on stderr, through click (so tests can capture it)."""
 
-    def __init__(self, verbosity: int) -> None:
-        self.verbosity = verbosity
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
 
-    def step(self, text: str) -> None:
-        if self.verbosity >= 1:
-            click.echo(f"pinban: {text}", err=True)
 
-    def detail(self, text: str) -> None:
-        if self.verbosity >= 2:
-            click.echo(f"pinban:   {text}", err=True)
+def show_progress(quiet: bool, verbose: bool) -> None:
+    """-q: errors only; default: the steps and the files written; -v: detail too."""
+    log = logging.getLogger("pinban")
+    log.handlers[:] = [StderrHandler()]
+    log.propagate = False
+    log.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
-    def done(self, path: Path) -> None:
-        if self.verbosity >= 1:
-            click.echo(f"  wrote {path}", err=True)
+
+KEEP_GOING = click.option(
+    "--keep-going", is_flag=True,
+    help="Publish the outputs even when the checks found errors (never when text is overset).")
 
 
 def common(func):
@@ -37,10 +40,6 @@ def common(func):
     func = click.option("-q", "--quiet", "quiet", is_flag=True, help="Only errors.")(func)
     func = click.option("-o", "--out", "out", type=click.Path(file_okay=False), help="Output folder (default output/<edition>/).")(func)
     return func
-
-
-def reporter(quiet: bool, verbose: bool) -> Reporter:
-    return Reporter(0 if quiet else 2 if verbose else 1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,20 +51,26 @@ def cli() -> None:
 @cli.command()
 @click.argument("edition", required=False)
 @common
-def build(edition: str | None, out: str | None, quiet: bool, verbose: bool) -> None:
+@KEEP_GOING
+def build(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep_going: bool) -> None:
     """Everything: spread.pdf, pages.pdf, preview PNG, draft.docx, proof.pdf, check report."""
-    builder.build_all(edition, out, reporter(quiet, verbose))
+    show_progress(quiet, verbose)
+    builder.build_all(edition, out, keep_going=keep_going)
 
 
 @cli.command()
 @click.argument("edition", required=False)
 @common
-def pdf(edition: str | None, out: str | None, quiet: bool, verbose: bool) -> None:
+@KEEP_GOING
+def pdf(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep_going: bool) -> None:
     """spread.pdf (one sheet), pages.pdf (trimmed pages with bleed and crop marks), spread.png."""
-    builder.build_pdf(edition, out, reporter(quiet, verbose))
+    show_progress(quiet, verbose)
+    builder.build_pdf(edition, out, keep_going=keep_going)
 
 
 def main() -> None:
+    # SIGTERM ends the build like Ctrl-C: through its cleanup, so nothing staged stays behind
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
@@ -91,7 +96,8 @@ def main() -> None:
 @common
 def docx(edition: str | None, out: str | None, quiet: bool, verbose: bool) -> None:
     """draft.docx for proofreaders (Track Changes on) and draft.manifest.json."""
-    builder.build_docx(edition, out, reporter(quiet, verbose))
+    show_progress(quiet, verbose)
+    builder.build_docx(edition, out)
 
 
 @cli.command()
@@ -101,7 +107,8 @@ def docx(edition: str | None, out: str | None, quiet: bool, verbose: bool) -> No
 @common
 def check(edition: str | None, strict: bool, as_json: bool, out: str | None, quiet: bool, verbose: bool) -> None:
     """Preflight and audit: sources, photos, glyphs, text, layout, the built PDF. Exit 0 clean, 1 errors."""
-    failed = builder.run_check(edition, out, reporter(quiet or as_json, verbose), strict=strict, as_json=as_json)
+    show_progress(quiet or as_json, verbose)
+    failed = builder.run_check(edition, out, strict=strict, as_json=as_json)
     if failed:
         sys.exit(1)
 
@@ -111,14 +118,16 @@ def check(edition: str | None, strict: bool, as_json: bool, out: str | None, qui
 @click.option("--round", "round_", type=click.IntRange(1, 3), default=1, show_default=True, help="Proof round: 1 一校, 2 二校, 3 三校.")
 @click.option("--dry-run", is_flag=True, help="With apply: report what would change, write nothing.")
 @common
-def proof(args: tuple[str, ...], round_: int, dry_run: bool, out: str | None, quiet: bool, verbose: bool) -> None:
+@KEEP_GOING
+def proof(args: tuple[str, ...], round_: int, dry_run: bool, out: str | None, quiet: bool, verbose: bool,
+          keep_going: bool) -> None:
     """proof [EDITION]: proof.pdf (校样).  proof apply REVIEWED.docx [EDITION]: corrections into the sources."""
-    rep = reporter(quiet, verbose)
+    show_progress(quiet, verbose)
     if args and args[0] == "apply":
         if len(args) not in (2, 3):
             raise click.UsageError("usage: pinban proof apply REVIEWED.docx [EDITION]")
-        builder.apply_proof(Path(args[1]), args[2] if len(args) == 3 else None, rep, dry_run=dry_run, quiet=quiet)
+        builder.apply_proof(Path(args[1]), args[2] if len(args) == 3 else None, dry_run=dry_run, quiet=quiet)
         return
     if len(args) > 1:
         raise click.UsageError("usage: pinban proof [EDITION] [--round 1|2|3]")
-    builder.build_proof(args[0] if args else None, out, rep, round_=round_)
+    builder.build_proof(args[0] if args else None, out, round_=round_, keep_going=keep_going)

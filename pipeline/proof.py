@@ -93,15 +93,12 @@ class Stamp:
 # --- entry point ------------------------------------------------------------------------------
 
 
-def write_proof(job: Any, display: DisplayList, pdfs: Sequence[Path], round_: int = 1,
-                findings: Sequence[Finding] | None = None) -> Path:
-    """proof.pdf into job.out from pages.pdf, the display list and the findings of check
-    (given by a caller that has them already, else collected here)."""
+def write_proof(job: Any, display: DisplayList, pdfs: Sequence[Path], round_: int,
+                findings: Sequence[Finding]) -> Path:
+    """proof.pdf into job.out from pages.pdf, the display list and the findings of the checks."""
     if round_ not in ROUNDS:
         raise UsageError(f"proof round {round_} is not 1, 2 or 3", "--round", "give --round 1, 2 or 3")
     pages_pdf = pdf_named(pdfs, "pages.pdf")
-    if findings is None:
-        findings = collect_findings(job, display, pdfs)
     stamp = Stamp(round_, job.edition.name, job.edition.section, build_time(job.edition.date),
                   source_revision(job.edition.root))
     data = make_proof(pages_pdf.read_bytes(), display, findings, stamp, job.faces)
@@ -115,18 +112,6 @@ def pdf_named(pdfs: Sequence[Path], name: str) -> Path:
         if Path(p).name == name:
             return Path(p)
     raise PinbanError(f"no {name} among the rendered outputs", "proof", "this is a pinban bug: please report it")
-
-
-def collect_findings(job: Any, display: DisplayList, pdfs: Sequence[Path]) -> list[Finding]:
-    """What `pinban check` reports, from what this build already made (no second layout or render).
-    A failing check still leaves a useful proof: its failure becomes the one finding."""
-    from . import check
-
-    try:
-        return check.check_built(job, display, next((Path(p) for p in pdfs if Path(p).name == "spread.pdf"), None))
-    except Exception as exc:  # noqa: BLE001 — the proof is still worth having without findings
-        return [Finding("error", "check-failed", f"the checks stopped: {type(exc).__name__}: {exc}", "proof",
-                        "run `pinban check` for details")]
 
 
 def make_proof(pages_pdf: bytes, display: DisplayList, findings: Sequence[Finding], stamp: Stamp,
@@ -677,4 +662,4 @@ def merge(pages_pdf: bytes, overlay_pdf: bytes, display: DisplayList, stamp: Sta
     return buffer.getvalue()
 
 
-__all__ = ["Mark", "Spot", "Stamp", "collect_findings", "locate", "make_proof", "source_revision", "write_proof"]
+__all__ = ["Mark", "Spot", "Stamp", "locate", "make_proof", "source_revision", "write_proof"]

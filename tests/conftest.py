@@ -13,8 +13,8 @@ SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory):
     """(display list, job, output folder) of the sample edition, PDFs written."""
-    from pipeline.build import Silent, build_pdf, prepare
+    from pipeline.build import build_pdf, prepare
 
     out = tmp_path_factory.mktemp("sample-out")
-    display = build_pdf(str(SAMPLE), str(out), Silent())
+    display = build_pdf(str(SAMPLE), str(out))
     return display, prepare(str(SAMPLE), str(out)), out

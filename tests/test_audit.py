@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pipeline.audit import (
+from pipeline.checks.audit import (
     CLOSING,
     MARKS,
     STOPS,
@@ -21,8 +21,8 @@ from pipeline.audit import (
     right_edge,
     split_unit,
 )
+from pipeline.checks.readback import per_display_page, read_chars
 from pipeline.display import DisplayList, Frame, TextLine
-from pipeline.readback import per_display_page, read_chars
 
 COUNTS = ("line_start", "line_end", "ragged", "ragged_left", "pairs", "indents", "lone_chars", "splits", "gaps",
           "off_grid")

@@ -27,7 +27,7 @@ CASES: list[dict] = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="ut
 
 RUN = "from pipeline.cli import main; main()"
 # Checks sources and layout, skips drawing: the renderer is replaced by one that draws nothing.
-RUN_NO_RENDER = "import pipeline.check as c; c._render = lambda display, job: []; " + RUN
+RUN_NO_RENDER = "import pipeline.build as b; b.write_pdfs = lambda job, display: []; " + RUN
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,8 @@ def check_findings(case: dict, r: Result) -> None:
 
 
 def check_pdf_text(text: str, pdf: Path) -> None:
-    from pipeline.check import pdf_text, squash
+    from pipeline.checks.layout import squash
+    from pipeline.checks.pdf import pdf_text
 
     assert squash(text) in squash("".join(pdf_text(pdf)))
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.layout.page import split_for_fold
+from pipeline.checks.readback import per_display_page, read_chars, text_by_frame
 from pipeline.model import INTRO
-from pipeline.readback import per_display_page, read_chars, text_by_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
@@ -48,11 +47,11 @@ def test_report_reads_back_in_order(built):
 
 
 def test_every_source_text_is_drawn(built):
-    _display, job, out = built
+    display, job, out = built
     pages = read_chars(out / "pages.pdf")
     drawn = squash("".join(c.text for page in pages for c in page))
     ed = job.edition
-    texts = [*split_for_fold(ed.headline.title), *split_for_fold(ed.headline.subtitle)]
+    texts = [line.text for frame in display.frames("headline") for line in frame.lines]
     texts += [ed.section, ed.date_text, ed.weekday]
     texts += [p.caption for p in ed.photos] + [c.text for c in ed.credits]
     texts += [b.text for b in ed.blocks if b.kind == INTRO]
@@ -102,3 +101,14 @@ def test_pinban_build_writes_every_output(tmp_path):
         assert (tmp_path / name).stat().st_size > 500, name
     assert (tmp_path / "spread.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "no overset" in (tmp_path / "build-report.txt").read_text(encoding="utf-8")
+
+
+def test_the_headline_splits_at_the_editors_spaces(built):
+    """Title and subtitle each carry a typed space: that is where the fold falls (rule 28)."""
+    display, _job, _out = built
+    halves = {(frame.page, line.block_id): line.text for frame in display.frames("headline") for line in frame.lines}
+    assert halves == {
+        ("02", "headline.title"): "凝心聚力共奋进", ("03", "headline.title"): "履职尽责谱新篇",
+        ("02", "headline.subtitle"): "聚共识、促合力、重创新、增实效",
+        ("03", "headline.subtitle"): "为丰台区高质量发展贡献政协智慧与力量",
+    }

@@ -16,8 +16,13 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, ImageCms
 
-from pipeline import check as C
+from pipeline import build as B
 from pipeline.build import finding_json
+from pipeline.checks import layout as L
+from pipeline.checks import pdf as PDFC
+from pipeline.checks import photos as P
+from pipeline.checks import report as R
+from pipeline.checks import text as T
 from pipeline.errors import PinbanError
 from pipeline.model import Finding
 from pipeline.sources import load_edition
@@ -28,8 +33,8 @@ SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
 STYLE = load_style(ROOT / "styles", "broadsheet")
 
 
-def unit(text: str, kind: str = "body", block_id: str = "b001") -> C.TextUnit:
-    return C.TextUnit(block_id, kind, text, "report.md:1", (C.Segment(0, len(text), "serif"),))
+def unit(text: str, kind: str = "body", block_id: str = "b001") -> T.TextUnit:
+    return T.TextUnit(block_id, kind, text, "report.md:1", (T.Segment(0, len(text), "serif"),))
 
 
 def codes(findings: list[Finding]) -> list[str]:
@@ -60,7 +65,7 @@ def real_faces() -> dict:
 
 
 def test_sample_has_no_source_findings_beyond_photo_notes() -> None:
-    findings = C.check_sources(load_edition(SAMPLE), STYLE, real_faces())
+    findings = T.check_sources(load_edition(SAMPLE), STYLE, real_faces())
     assert [f for f in findings if f.severity != "info"] == []
     [note] = findings
     assert note.code == "photo-colour" and note.message.startswith("photos p01, p02, ") and "no ICC profile" in note.message
@@ -69,9 +74,9 @@ def test_sample_has_no_source_findings_beyond_photo_notes() -> None:
 def test_seed_artefacts_are_found() -> None:
     """The extraction's doubled caption and date spacing, as an editor would have pasted them."""
     doubled = unit("区政协举办区政协举办““院士专家走进丰台院士专家走进丰台””暨暨““政协圆桌下午茶政协圆桌下午茶””活动活动", "caption")
-    found = C.doubled_phrases(doubled) + C.doubled_punct(doubled)
+    found = T.doubled_phrases(doubled) + T.doubled_punct(doubled)
     assert codes(found).count("doubled-phrase") == 3 and codes(found).count("doubled-punct") == 4
-    assert codes(C.spaces(unit("2025年 1月 7日", "header"))) == ["space-cjk-latin", "space-cjk-latin"]
+    assert codes(T.spaces(unit("2025年 1月 7日", "header"))) == ["space-cjk-latin", "space-cjk-latin"]
 
 
 # --- text rules -------------------------------------------------------------------------------
@@ -85,25 +90,25 @@ def test_seed_artefacts_are_found() -> None:
     ("比分3:2，100%完成", "body", []),
 ])
 def test_halfwidth_punct(text: str, kind: str, expected: list) -> None:
-    assert [(f.code, f.start, f.end) for f in C.halfwidth_punct(unit(text, kind))] == expected
+    assert [(f.code, f.start, f.end) for f in T.halfwidth_punct(unit(text, kind))] == expected
 
 
 def test_straight_quotes() -> None:
-    assert codes(C.straight_quotes(unit('他说"好"。'))) == ["quote-straight"] * 2
-    assert C.straight_quotes(unit("It's fine")) == []
+    assert codes(T.straight_quotes(unit('他说"好"。'))) == ["quote-straight"] * 2
+    assert T.straight_quotes(unit("It's fine")) == []
 
 
 @pytest.mark.parametrize(("text", "count"), [
     ("“开会", 1), ("开会”", 1), ("《方案》“第一议题”", 0), ("“做好‘土特产’文章”", 0), ("（一）", 0), ("“《方”案》", 2),
 ])
 def test_unbalanced_marks(text: str, count: int) -> None:
-    assert len(C.unbalanced_marks(unit(text), None)) == count
+    assert len(T.unbalanced_marks(unit(text), None)) == count
 
 
 def test_quotation_over_several_paragraphs_is_not_unbalanced() -> None:
     first, second = unit("“第一段引文。"), unit("“第二段引文。”", block_id="b002")
-    assert C.unbalanced_marks(first, second) == []
-    assert len(C.unbalanced_marks(first, unit("正文。"))) == 1
+    assert T.unbalanced_marks(first, second) == []
+    assert len(T.unbalanced_marks(first, unit("正文。"))) == 1
 
 
 @pytest.mark.parametrize("text", [
@@ -111,19 +116,19 @@ def test_quotation_over_several_paragraphs_is_not_unbalanced() -> None:
     "学纪、知纪、明纪、守纪", "“专”出特色、“专”出质量",
 ])
 def test_legitimate_repeats_are_not_doubled_phrases(text: str) -> None:
-    assert C.doubled_phrases(unit(text)) == []
+    assert T.doubled_phrases(unit(text)) == []
 
 
 def test_doubled_phrase_points_at_the_repeat() -> None:
     text = "今年区政协举办区政协举办活动"
-    [f] = C.doubled_phrases(unit(text))
+    [f] = T.doubled_phrases(unit(text))
     assert (f.code, f.severity, text[f.start : f.end]) == ("doubled-phrase", "warning", "区政协举办")
     assert f.start == 7 and f.block_id == "b001" and "区政协举办" in f.message
 
 
 def test_doubled_punct_spares_legitimate_pairs() -> None:
-    assert C.doubled_punct(unit("真的吗？？好！！……——")) == []
-    assert codes(C.doubled_punct(unit("活动，，开展"))) == ["doubled-punct"]
+    assert T.doubled_punct(unit("真的吗？？好！！……——")) == []
+    assert codes(T.doubled_punct(unit("活动，，开展"))) == ["doubled-punct"]
 
 
 @pytest.mark.parametrize(("text", "kind", "expected"), [
@@ -139,30 +144,30 @@ def test_doubled_punct_spares_legitimate_pairs() -> None:
     ("同心\u3000同德", "body", ["space-cjk"]),
 ])
 def test_spaces(text: str, kind: str, expected: list[str]) -> None:
-    assert codes(C.spaces(unit(text, kind))) == expected
+    assert codes(T.spaces(unit(text, kind))) == expected
 
 
 def test_numbers() -> None:
-    [f] = C.fullwidth_alnum(unit("研讨１３次"))
+    [f] = T.fullwidth_alnum(unit("研讨１３次"))
     assert (f.code, f.start, f.end) == ("number-fullwidth", 2, 4) and "13" in f.hint
     mixed = [unit("2024年工作回顾"), unit("二〇二四年是关键一年", block_id="b002")]
-    [f] = C.mixed_year_styles(mixed)
+    [f] = T.mixed_year_styles(mixed)
     assert (f.code, f.block_id, f.start, f.end) == ("number-mixed", "b002", 0, 5)
-    assert C.mixed_year_styles([unit("二〇二四年是关键一年")]) == []  # one style throughout is consistent
-    assert codes(C.mixed_dates([unit("2024年十二月5日")])) == ["number-mixed"]
-    assert C.mixed_dates([unit("2024年12月5日，十三届九次全会")]) == []
+    assert T.mixed_year_styles([unit("二〇二四年是关键一年")]) == []  # one style throughout is consistent
+    assert codes(T.mixed_dates([unit("2024年十二月5日")])) == ["number-mixed"]
+    assert T.mixed_dates([unit("2024年12月5日，十三届九次全会")]) == []
 
 
 def test_mixed_quote_styles_reports_the_minority() -> None:
-    found = C.mixed_quote_styles([unit("“甲”“乙”"), unit("「丙」", block_id="b002")])
+    found = T.mixed_quote_styles([unit("“甲”“乙”"), unit("「丙」", block_id="b002")])
     assert [(f.block_id, f.start) for f in found] == [("b002", 0), ("b002", 2)]
 
 
 def test_invisible_and_markup() -> None:
-    assert codes(C.invisible_chars(unit("政协\u200b委员"))) == ["invisible-char"]
-    found = C.markup(unit("区政协<script>alert(1)</script></div>活动", "caption"))
+    assert codes(T.invisible_chars(unit("政协\u200b委员"))) == ["invisible-char"]
+    found = T.markup(unit("区政协<script>alert(1)</script></div>活动", "caption"))
     assert codes(found) == ["markup-in-text"] * 3
-    assert C.markup(unit("1<2>3，a&b")) == []
+    assert T.markup(unit("1<2>3，a&b")) == []
 
 
 def test_text_findings_anchor_captions_and_headline(tmp_path: Path) -> None:
@@ -172,7 +177,7 @@ def test_text_findings_anchor_captions_and_headline(tmp_path: Path) -> None:
     toml = toml.replace("区政协医药卫生界工作站揭牌成立", "区政协医药卫生界,工作站揭牌成立").replace(
         'title = "凝心聚力共奋进 履职尽责谱新篇"', 'title = "凝心聚力共奋进 履职尽责谱新篇新篇"')
     (folder / "edition.toml").write_text(toml, encoding="utf-8")
-    found = {f.code: f for f in C.check_sources(load_edition(folder), STYLE, fake_faces())}
+    found = {f.code: f for f in T.check_sources(load_edition(folder), STYLE, fake_faces())}
     cap = found["punct-halfwidth"]
     assert (cap.block_id, cap.start, cap.where) == ("photo.p03", 8, "edition.toml:45")
     title = found["doubled-phrase"]
@@ -187,7 +192,7 @@ def test_glyph_coverage_uses_the_face_of_each_run(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("*.jpg"))
     (folder / "report.md").write_text("**以理论武装。**政协😀委员𠀀。😀\n", encoding="utf-8")
     ed = load_edition(folder)
-    found = [f for f in C.check_sources(ed, STYLE, fake_faces("😀𠀀", serif_bold="武")) if f.code == "glyph-missing"]
+    found = [f for f in T.check_sources(ed, STYLE, fake_faces("😀𠀀", serif_bold="武")) if f.code == "glyph-missing"]
     got = [(f.block_id, f.start, f.severity) for f in found]
     assert got == [("b001", 3, "error"), ("b001", 8, "error"), ("b001", 11, "error")]  # the second 😀: once per text
     assert "U+1F600" in found[1].message and "Noto Serif CJK SC" in found[1].message
@@ -204,7 +209,7 @@ def photo_edition(tmp_path: Path, data: bytes, name: str = "p01.jpg") -> list[Fi
     (folder / "edition.toml").write_text(toml, encoding="utf-8")
     (folder / "photos" / name).write_bytes(data)
     ed = load_edition(folder)
-    return [f for f in C.check_photos(ed, STYLE) if f.message.startswith("photo p01 ")]
+    return [f for f in P.check_photos(ed, STYLE) if f.message.startswith("photo p01 ")]
 
 
 def image_bytes(im: Image.Image, fmt: str, **kw) -> bytes:
@@ -237,11 +242,11 @@ def test_photo_errors(tmp_path: Path, data: bytes, code: str) -> None:
 
 def test_photo_sizes() -> None:
     photo = load_edition(SAMPLE).photos[0]
-    assert codes(C.size_findings(photo, 12000, 9000, STYLE)) == ["photo-huge"]
-    assert C.size_findings(photo, 12000, 9000, STYLE)[0].severity == "warning"
-    assert C.size_findings(photo, 30000, 30000, STYLE)[0].severity == "error"
-    assert C.size_findings(photo, 1800, 1200, STYLE) == []
-    assert codes(C.size_findings(photo, 200, 150, STYLE)) == ["photo-tiny"]
+    assert codes(P.size_findings(photo, 12000, 9000, STYLE)) == ["photo-huge"]
+    assert P.size_findings(photo, 12000, 9000, STYLE)[0].severity == "warning"
+    assert P.size_findings(photo, 30000, 30000, STYLE)[0].severity == "error"
+    assert P.size_findings(photo, 1800, 1200, STYLE) == []
+    assert codes(P.size_findings(photo, 200, 150, STYLE)) == ["photo-tiny"]
 
 
 # --- layout checks on hand-built display lists ------------------------------------------------
@@ -274,7 +279,7 @@ def test_orphan_char_widow_and_head_at_foot() -> None:
         tline("（一）坚持党的领导", "b003", 0, kind="subsection", first=True, last=True, number=4),
     ])
     second = column([tline("后文。", "b004", 10, last=True, number=1)], column_no=2)
-    found = C.line_findings(display_list([first, second]))
+    found = L.line_findings(display_list([first, second]))
     assert [(f.code, f.where) for f in found] == [
         ("orphan-char", "02版·第1栏·第3行"), ("head-at-foot", "02版·第1栏·第4行"), ("widow", "02版·第2栏·第1行")]
     orphan = found[0]
@@ -284,19 +289,19 @@ def test_orphan_char_widow_and_head_at_foot() -> None:
 
 def test_head_ending_the_report_is_not_at_a_foot() -> None:
     frame = column([tline("正文。", "b001", 0, first=True, last=True), tline("结束语", "b002", 0, kind="section")])
-    assert C.line_findings(display_list([frame])) == []
+    assert L.line_findings(display_list([frame])) == []
 
 
 def test_overset_and_underset() -> None:
     over = display_list([column([tline("正文正文。", "b001", 0, first=True, last=True)])],
                         overset=D.Overset(12, 150, ("b007", "b008"), ("2025年工作安排",)))
-    [f] = C.overset_findings(over)
+    [f] = L.overset_findings(over)
     assert (f.severity, f.code, f.block_id) == ("error", "overset", "b007") and "12 lines" in f.message
     short = display_list([column([tline("正文。", "b001", 0, first=True, last=True, baseline=100.0)], height=140.0)])
-    [f] = C.underset_findings(short)
+    [f] = L.underset_findings(short)
     assert (f.code, f.where) == ("underset", "02版·第1栏")
     full = display_list([column([tline("正文。", "b001", 0, first=True, last=True, baseline=212.0)], height=140.0)])
-    assert C.underset_findings(full) == []
+    assert L.underset_findings(full) == []
 
 
 @pytest.mark.parametrize(("pixels", "expected"), [(1800, []), (800, []), (700, ["warning"]), (400, ["error"])])
@@ -304,18 +309,18 @@ def test_photo_resolution(pixels: int, expected: list[str]) -> None:
     # placed 4 inches wide, the whole 3:2 image shown: 1800 px → 450 ppi, 800 → 200, 700 → 175, 400 → 100
     pic = D.Picture("p01", "02", 50.0, 50.0, 288.0, 192.0, "/x.jpg", (pixels, round(pixels / 1.5)),
                     (0.0, 0.0, float(pixels), pixels / 1.5))
-    found = C.resolution_findings(display_list([], pictures=(pic,)))
+    found = L.resolution_findings(display_list([], pictures=(pic,)))
     assert [f.severity for f in found] == expected
     if found:
         assert found[0].code == "photo-resolution" and found[0].box == (50.0, 50.0, 288.0, 192.0)
-    assert C.resolution_findings(display_list([], pictures=(pic,)), skip={"p01"}) == []
+    assert L.resolution_findings(display_list([], pictures=(pic,)), skip={"p01"}) == []
 
 
 def test_coverage_finds_text_the_layout_lost() -> None:
     ed = load_edition(SAMPLE)
     block = ed.blocks[1]  # "# 2024年工作回顾"
     placed = display_list([column([tline(block.text[:4], block.id, 0, kind="section", first=True, last=True)])])
-    lost = [f for f in C.coverage_findings(placed, ed) if f.block_id == block.id]
+    lost = [f for f in L.coverage_findings(placed, ed) if f.block_id == block.id]
     assert lost and lost[0].code == "text-lost" and "4 of" in lost[0].message
 
 
@@ -343,33 +348,33 @@ def frame_of(texts: list[str]) -> D.DisplayList:
 
 
 def test_fidelity_all_drawn_in_order(small_pdf: Path) -> None:
-    assert C.fidelity_findings(C.pdf_text(small_pdf), frame_of(LINES)) == []
-    assert "<script>" in "".join(C.pdf_text(small_pdf))
+    assert PDFC.fidelity_findings(PDFC.pdf_text(small_pdf), frame_of(LINES)) == []
+    assert "<script>" in "".join(PDFC.pdf_text(small_pdf))
 
 
 def test_fidelity_missing_and_out_of_order(small_pdf: Path) -> None:
-    pages = C.pdf_text(small_pdf)
-    missing = C.fidelity_findings(pages, frame_of([LINES[0], "这一行没有画出来", LINES[2]]))
+    pages = PDFC.pdf_text(small_pdf)
+    missing = PDFC.fidelity_findings(pages, frame_of([LINES[0], "这一行没有画出来", LINES[2]]))
     assert [(f.code, f.where) for f in missing] == [("pdf-missing-text", "02版·第1栏·第2行")]
-    swapped = C.fidelity_findings(pages, frame_of([LINES[1], LINES[0], LINES[2]]))
+    swapped = PDFC.fidelity_findings(pages, frame_of([LINES[1], LINES[0], LINES[2]]))
     assert codes(swapped) == ["pdf-order"]
 
 
 def test_reading_order_of_the_whole_report() -> None:
     ed = load_edition(SAMPLE)
-    drawn = "\n".join(C.source_texts(ed).values())  # everything, in source order, with line ends
+    drawn = "\n".join(L.source_texts(ed).values())  # everything, in source order, with line ends
     empty = display_list([])
-    assert C.reading_order_findings([drawn], empty, ed) == []
+    assert PDFC.reading_order_findings([drawn], empty, ed) == []
     damaged = drawn.replace("区政协及其常委会", "区政协及其常委")  # b003 loses a character
-    assert [(f.code, f.block_id) for f in C.reading_order_findings([damaged], empty, ed)] == [("pdf-reading-order", "b003")]
+    assert [(f.code, f.block_id) for f in PDFC.reading_order_findings([damaged], empty, ed)] == [("pdf-reading-order", "b003")]
     no_caption = drawn.replace(ed.photos[4].caption, "")
-    assert [(f.code, f.block_id) for f in C.reading_order_findings([no_caption], empty, ed)] == [("pdf-missing-text", "photo.p05")]
+    assert [(f.code, f.block_id) for f in PDFC.reading_order_findings([no_caption], empty, ed)] == [("pdf-missing-text", "photo.p05")]
 
 
 def test_fonts_embedded_in_weasyprint_pdf(small_pdf: Path) -> None:
-    fonts = C.pdf_fonts(small_pdf)
+    fonts = PDFC.pdf_fonts(small_pdf)
     assert fonts and all(embedded for _, embedded in fonts)
-    assert C.font_findings(fonts, STYLE) == []
+    assert PDFC.font_findings(fonts, STYLE) == []
 
 
 def test_font_not_embedded(tmp_path: Path) -> None:
@@ -379,14 +384,14 @@ def test_font_not_embedded(tmp_path: Path) -> None:
     c.setFont("Helvetica", 12)
     c.drawString(72, 720, "Helvetica is never embedded")
     c.save()
-    found = C.font_findings(C.pdf_fonts(path), STYLE)
+    found = PDFC.font_findings(PDFC.pdf_fonts(path), STYLE)
     assert [(f.severity, f.code) for f in found] == [("error", "font-not-embedded"), ("warning", "font-fallback")]
 
 
 def test_unreadable_pdf_is_a_finding(tmp_path: Path) -> None:
     bad = tmp_path / "spread.pdf"
     bad.write_bytes(b"%PDF-1.7 broken")
-    assert codes(C.audit_pdf(bad, frame_of(LINES), load_edition(SAMPLE), STYLE)) == ["pdf-unreadable"]
+    assert codes(PDFC.audit_pdf(bad, frame_of(LINES), load_edition(SAMPLE), STYLE)) == ["pdf-unreadable"]
 
 
 # --- check_edition: failures become findings --------------------------------------------------
@@ -396,10 +401,10 @@ def test_layout_stopping_at_a_reported_glyph_is_a_note() -> None:
     glyph = Finding("error", "glyph-missing", "Noto Serif CJK SC cannot draw 👍 (U+1F44D) in …", "report.md:5")
     stop = Finding("error", "layout-failed", "character “👍” (U+1F44D) at offset 214 is not in Noto Serif CJK SC",
                    "report.md:5")
-    assert C.explained(stop, [glyph]).code == "layout-skipped"
-    assert C.explained(stop, [glyph]).severity == "info"
+    assert B.explained(stop, [glyph]).code == "layout-skipped"
+    assert B.explained(stop, [glyph]).severity == "info"
     other = Finding("error", "layout-failed", "character “𠀀” (U+20000) is not in the face", "report.md:9")
-    assert C.explained(other, [glyph]) is other
+    assert B.explained(other, [glyph]) is other
 
 
 @pytest.mark.parametrize(("exc", "code"), [
@@ -410,18 +415,18 @@ def test_stage_failures_are_findings(monkeypatch: pytest.MonkeyPatch, exc: Excep
     def boom(job):
         raise exc
 
-    monkeypatch.setattr(C, "_lay_out", boom)
+    monkeypatch.setattr(B, "lay_out", boom)
     job = SimpleNamespace(edition=load_edition(SAMPLE), style=STYLE, faces=fake_faces(), out=Path("."))
-    findings = C.check_edition(job, SimpleNamespace(step=lambda t: None, detail=lambda t: None))
+    findings = B.check_edition(job)
     assert findings[0].severity == "error" and findings[0].code == code
     assert findings[-1].severity == "info"  # sorted by severity
 
 
 def test_check_edition_audits_what_it_renders(monkeypatch: pytest.MonkeyPatch, small_pdf: Path) -> None:
-    monkeypatch.setattr(C, "_lay_out", lambda job: frame_of(LINES))
-    monkeypatch.setattr(C, "_render", lambda d, job: [small_pdf.parent / "pages.pdf", small_pdf])
+    monkeypatch.setattr(B, "lay_out", lambda job: frame_of(LINES))
+    monkeypatch.setattr(B, "write_pdfs", lambda d, job: [small_pdf.parent / "pages.pdf", small_pdf])
     job = SimpleNamespace(edition=load_edition(SAMPLE), style=STYLE, faces=fake_faces(), out=small_pdf.parent)
-    found = C.check_edition(job, SimpleNamespace(step=lambda t: None, detail=lambda t: None))
+    found = B.check_edition(job)
     # every drawn line is in the PDF … (the hand-made lines are not justified: the typography
     # audit's findings are not what this test is about)
     assert not [f for f in found if f.code in ("pdf-missing-text", "pdf-order") and f.page]
@@ -438,7 +443,7 @@ def test_format_findings() -> None:
         Finding("info", "photo-colour", "JPEG", "edition.toml:29"),
         Finding("warning", "widow", "short line", "02版·第3栏·第1行", "cut a line"),
     ]
-    text = C.format_findings(C.sort_findings(findings))
+    text = R.format_findings(R.sort_findings(findings))
     assert text.splitlines() == [
         "Errors (1):",
         "  report.md:5: cannot draw 😀",
@@ -449,7 +454,7 @@ def test_format_findings() -> None:
         "  edition.toml:29: JPEG",
         "1 error, 2 warnings (1 note)",
     ]
-    assert C.format_findings([]) == "0 errors, 0 warnings"
+    assert R.format_findings([]) == "0 errors, 0 warnings"
 
 
 def test_findings_serialise_for_json() -> None:

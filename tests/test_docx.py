@@ -517,7 +517,7 @@ def test_the_checkers_and_the_layouts_names_are_understood(tmp_path: Path) -> No
 
 def test_real_checker_findings_anchor_on_their_characters(with_findings, tmp_path: Path) -> None:
     from pipeline.build import prepare
-    from pipeline.check import check_sources
+    from pipeline.checks.text import check_sources
 
     edition = with_findings[0]
     job = prepare(str(edition.root), str(tmp_path / "job"))

@@ -10,10 +10,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from pipeline.build import Silent, build_pdf
+from pipeline.build import build_pdf
+from pipeline.checks.readback import read_chars
 from pipeline.errors import PinbanError
 from pipeline.model import SECTION, SUBSECTION
-from pipeline.readback import read_chars
 
 from .conftest import SAMPLE
 
@@ -130,7 +130,7 @@ def test_pdftotext_reads_the_report_in_order(sample_build):
 
 def test_same_sources_same_bytes(sample_build, tmp_path):
     _, _, out = sample_build
-    build_pdf(str(SAMPLE), str(tmp_path), Silent())
+    build_pdf(str(SAMPLE), str(tmp_path))
     for name in ("pages.pdf", "spread.pdf"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
@@ -151,7 +151,7 @@ def test_explicit_placement_is_honoured(sample_build, edition_copy, tmp_path):
     text = toml.read_text(encoding="utf-8")
     text = text.replace('id = "p05"\n', f'id = "p05"\nplace = {{ page = "03", column = 3, span = 3, row = {row}, rows = 10 }}\n')
     toml.write_text(text, encoding="utf-8")
-    display = build_pdf(str(edition_copy), str(tmp_path / "out"), Silent())
+    display = build_pdf(str(edition_copy), str(tmp_path / "out"))
     pic = next(p for page in display.pages for p in page.pictures if p.photo_id == "p05")
     assert pic.page == "03"
     page = display.pages[1]
@@ -161,21 +161,26 @@ def test_explicit_placement_is_honoured(sample_build, edition_copy, tmp_path):
     assert display.overset is None
 
 
-def test_overset_fails_but_still_writes_the_pdf(edition_copy, tmp_path):
+def test_overset_is_refused_and_keeps_the_last_good_pdfs(edition_copy, tmp_path):
+    out = tmp_path / "out"
+    build_pdf(str(edition_copy), str(out))
+    good = {name: (out / name).read_bytes() for name in ("spread.pdf", "pages.pdf", "spread.png")}
     report = edition_copy / "report.md"
     body = report.read_text(encoding="utf-8")
     report.write_text(body + "\n" + "\n".join(line for line in body.splitlines() if line and line[0] not in "#>"),
                       encoding="utf-8")
-    out = tmp_path / "out"
     with pytest.raises(PinbanError, match=r"overset: \d+ lines \(\d+ characters\) do not fit, in 2025年工作安排") as err:
-        build_pdf(str(edition_copy), str(out), Silent())
+        build_pdf(str(edition_copy), str(out))
     assert re.search(r"report\.md:\d+$", err.value.where), err.value.where
-    assert (out / "spread.pdf").exists()
+    assert {name: (out / name).read_bytes() for name in good} == good  # byte for byte
+    rejected = "".join(c.text for page in read_chars(out / "rejected" / "pages.pdf") for c in page)
+    assert "REJECTED" in rejected and "NOT FOR PRINT" in rejected  # the refused pages are marked
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # nothing staged is left
 
 
 def test_missing_photo_builds_with_placeholder(edition_copy, tmp_path):
     (edition_copy / "photos" / "p07.jpg").unlink()
-    display = build_pdf(str(edition_copy), str(tmp_path / "out"), Silent())
+    display = build_pdf(str(edition_copy), str(tmp_path / "out"))
     pic = next(p for page in display.pages for p in page.pictures if p.photo_id == "p07")
     assert pic.src == ""
     text = "".join(c.text for page in read_chars(tmp_path / "out" / "pages.pdf") for c in page)

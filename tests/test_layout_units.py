@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from pathlib import Path
+
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.errors import PinbanError
+from pipeline.fonts import load_face
 from pipeline.layout.arrange import SPANS, row_shapes
 from pipeline.layout.page import crop_box, split_for_fold
+from pipeline.style import load_style
+
+ROOT = Path(__file__).resolve().parent.parent
 
 pixels = st.tuples(st.integers(1, 12000), st.integers(1, 12000))
 ratios = st.floats(0.2, 5.0)
@@ -47,17 +55,22 @@ def test_row_spans_fill_the_eight_columns():
         assert sum(spans) == 8
 
 
-@given(st.text(alphabet="凝心聚力共奋进履职尽责谱新篇、 ", min_size=1, max_size=30))
-def test_a_spread_line_splits_at_the_fold_without_losing_a_character(text):
-    left, right = split_for_fold(text)
-    joined = left + right
-    assert joined == text or joined == text[: len(left)] + text[len(left) + 1 :]
-    if " " in text or "\u3000" in text:
-        assert text[len(left)] in " \u3000"  # the space falls on the fold
+@pytest.fixture(scope="module")
+def broadsheet():
+    style = load_style(ROOT / "styles", "broadsheet")
+    return style, {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
 
 
-@settings(max_examples=50)
-@given(st.text(alphabet="凝心聚力共奋进", min_size=2, max_size=20))
-def test_without_a_space_the_fold_falls_between_the_middle_characters(text):
-    left, right = split_for_fold(text)
-    assert left + right == text and abs(len(left) - len(right)) <= 1
+def test_a_headline_part_splits_at_a_word_boundary_in_its_real_widths(broadsheet):
+    style, faces = broadsheet
+    left, right = split_for_fold("title", "2024中国开源年度报告", style.para("title"), style, faces, "edition.toml")
+    assert (left, right) == ("2024中国", "开源年度报告")
+
+
+def test_a_title_too_long_for_the_spread_is_refused_in_one_line(broadsheet):
+    style, faces = broadsheet
+    title = "凝心聚力共奋进履职尽责谱新篇" * 2 + "为丰台区高质量发展贡献智慧力"
+    with pytest.raises(PinbanError) as err:
+        split_for_fold("title", title, style.para("title"), style, faces, "edition.toml")
+    assert str(err.value).startswith(f'edition.toml: headline: 主题 "{title}" (42 字) is too long for the spread at 66 pt')
+    assert "\n" not in str(err.value)

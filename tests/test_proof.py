@@ -20,10 +20,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from pipeline.build import check_built
+from pipeline.checks.readback import Char, read_chars
 from pipeline.display import DisplayList, Overset
 from pipeline.model import Finding
 from pipeline.proof import ROUNDS, Stamp, make_proof, source_revision, write_proof
-from pipeline.readback import Char, read_chars
 
 ROOT = Path(__file__).resolve().parent.parent
 SLIPS = ROOT / "tests" / "broken" / "text-slips"
@@ -57,23 +58,23 @@ def read_proof(job, display: DisplayList, out: Path, proof: Path, seconds: float
 def sample(sample_build) -> SimpleNamespace:
     display, job, out = sample_build
     t = time.perf_counter()
-    proof = write_proof(job, display, outputs(out), 1)
+    proof = write_proof(job, display, outputs(out), 1, check_built(job, display, out / "spread.pdf"))
     return read_proof(job, display, out, proof, time.perf_counter() - t)
 
 
 @pytest.fixture(scope="module")
 def slips(tmp_path_factory) -> SimpleNamespace:
     """text-slips: `pinban check --json` (which renders the PDFs), then the proof from them."""
-    from pipeline.build import Silent, lay_out, prepare, run_check
+    from pipeline.build import lay_out, prepare, run_check
 
     out = tmp_path_factory.mktemp("slips-out")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        run_check(str(SLIPS), str(out), Silent(), strict=False, as_json=True)
+        run_check(str(SLIPS), str(out), strict=False, as_json=True)
     job = prepare(str(SLIPS), str(out))
-    display = lay_out(job, Silent())  # deterministic: the layout check saw
+    display = lay_out(job)  # deterministic: the layout check saw
     t = time.perf_counter()
-    proof = write_proof(job, display, outputs(out), 3)
+    proof = write_proof(job, display, outputs(out), 3, check_built(job, display, out / "spread.pdf"))
     ns = read_proof(job, display, out, proof, time.perf_counter() - t)
     ns.findings = json.loads(printed.getvalue())
     return ns
@@ -294,7 +295,7 @@ def test_legend_lists_every_finding(slips):
 def test_synthetic_findings_and_overset(sample):
     """A missing photo is boxed on its picture, a text finding on its characters; with overset
     text, OVERSET marks the foot of the last column and the legend says it."""
-    from pipeline.check import overset_findings
+    from pipeline.checks.layout import overset_findings
 
     display = dataclasses.replace(sample.display, overset=Overset(4, 57, ("b040",), ("2025年工作安排",)))
     page = display.pages[-1]

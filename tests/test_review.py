@@ -719,7 +719,7 @@ def test_rebuild_after_apply_shows_the_correction_in_the_spread(
     pytest.importorskip("pipeline.render", reason="the renderer is not in the tree yet")
     import pypdfium2 as pdfium
 
-    from pipeline.build import Silent, build_pdf
+    from pipeline.build import build_pdf
 
     r = case.open()
     text = case.text("b006")
@@ -729,7 +729,7 @@ def test_rebuild_after_apply_shows_the_correction_in_the_spread(
     monkeypatch.setenv("PINBAN_HOME", str(ROOT))  # the house styles
     out = tmp_path / "built"
     try:
-        build_pdf(str(case.folder), str(out), Silent())
+        build_pdf(str(case.folder), str(out))
     except PinbanError:  # overset: the PDF is still written
         if not (out / "spread.pdf").is_file():
             raise

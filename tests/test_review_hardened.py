@@ -156,8 +156,9 @@ def zip_bomb(path: Path, size: int, declared: int | None = None) -> Path:
     return path
 
 
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (large) test process
 PEAK_PROBE = """
-import resource, sys
+import re, sys
 from pathlib import Path
 from pipeline.errors import PinbanError
 from pipeline.review import apply_review
@@ -166,7 +167,7 @@ try:
     print("applied")
 except PinbanError as exc:
     print(f"error: {exc}")
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(re.search(r"VmHWM:\\s*(\\d+) kB", open("/proc/self/status").read()).group(1))
 """
 
 

@@ -48,20 +48,20 @@ from collections.abc import Mapping, Sequence
 from ..errors import PinbanError
 from ..fonts import Face
 from .linebreak import best_breaks
-from .lines import ComposeRules, Line, Span, TextRun
+from .lines import DEFAULT_RULES, ComposeRules, Line, Span, TextRun
 from .prepare import prepared
 from .realise import compromise, realise_line
 from .verify import check_lines
 
 
 def compose(runs: Sequence[TextRun], measure: float, faces: Mapping[str, Face],
-            rules: ComposeRules = ComposeRules(), where: str = "") -> tuple[Line, ...]:
+            rules: ComposeRules = DEFAULT_RULES, where: str = "") -> tuple[Line, ...]:
     """Break and justify one paragraph into lines of `measure` pt (see the module docstring)."""
     return compose_noted(runs, measure, faces, rules, where)[0]
 
 
 def compose_noted(runs: Sequence[TextRun], measure: float, faces: Mapping[str, Face],
-                  rules: ComposeRules = ComposeRules(), where: str = ""
+                  rules: ComposeRules = DEFAULT_RULES, where: str = ""
                   ) -> tuple[tuple[Line, ...], tuple[tuple[int, str], ...]]:
     """`compose`, plus the compromises the paragraph forced, as (line index, kind): "loose"
     (widened beyond max_stretch_em), "ragged" (a justified line with no gap to widen),

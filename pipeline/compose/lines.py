@@ -46,3 +46,6 @@ class Line:
     end: int
     first: bool
     last: bool
+
+
+DEFAULT_RULES = ComposeRules()

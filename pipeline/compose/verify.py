@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from ..fonts import Face
 from .chars import BREAKING_SPACE, MARKS, NO_END, NO_START, OPENING, PAIRED_2EM, PUNCT, is_cjk
-from .lines import ComposeRules, Line, Span, TextRun
+from .lines import DEFAULT_RULES, ComposeRules, Line, Span, TextRun
 
 
 def char_widths(span: Span, faces: Mapping[str, Face]) -> list[float]:
@@ -77,7 +77,7 @@ def line_gaps(line: Line, faces: Mapping[str, Face], rules: ComposeRules, measur
 
 
 def check_lines(runs: Sequence[TextRun], lines: Sequence[Line], measure: float,
-                faces: Mapping[str, Face], rules: ComposeRules = ComposeRules()
+                faces: Mapping[str, Face], rules: ComposeRules = DEFAULT_RULES
                 ) -> tuple[list[tuple[str, str]], float]:
     """Re-check composed lines against the rules, from the output alone (for tests, the
     benchmark and callers that want findings). Returns (findings as (kind, detail), the

@@ -21,8 +21,6 @@ never distorted. Explicit placements take their cells first and the rest is arra
 
 from __future__ import annotations
 
-
-
 from ..display import DisplayList
 from ..errors import PinbanError
 from ..fonts import Face

@@ -15,6 +15,7 @@ from .arrange import Row
 from .blocks import Item, caption_lines, compose_text, fit_intro, runs_for
 from .copyfit import Attempt, Plan, placements
 from .flow import overset_of
+from .fold import choose_fold, too_long_error
 from .geometry import CAPTION_GAP, CELL_PAD, Bands, Geometry, baseline_in_cell
 
 
@@ -141,8 +142,8 @@ def side_by_side(pieces: list[tuple[str, Line, ParaStyle]], x: float, gap: float
 
 
 def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, name: str) -> list[Frame]:
-    """The 通版 headline: each part centred on the fold, split between the pages at a space (or
-    between two characters), so nothing is drawn across the fold."""
+    """The 通版 headline: each part centred on the fold, split between the pages between words
+    (rule 28), so nothing is drawn across the fold."""
     frames = []
     top = band.headline_top
     hl = edition.headline
@@ -150,7 +151,7 @@ def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: 
         if not text:
             continue
         para = style.para(kind)
-        left_text, right_text = split_for_fold(text)
+        left_text, right_text = split_for_fold(kind, text, para, style, faces, str(hl.source))
         part = left_text if geo.page_index == 0 else right_text
         gap = para.size * 0.5
         face = faces[para.face]
@@ -158,11 +159,7 @@ def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: 
         top += para.leading
         if not part:
             continue
-        tracking = para.tracking_em
-        lines = compose(runs_for((Run(part),), para), para.size * (len(part) * (1 + tracking) + 2), faces,
-                        ComposeRules(indent_em=0, align="start"), where=str(hl.source))
-        line = lines[0]
-        spans = track(line, para.size * tracking)
+        spans = headline_spans(part, para, faces, str(hl.source))
         width = sum(s.width for s in spans)
         x = style.page_width - gap - width if geo.page_index == 0 else gap
         start = 0 if geo.page_index == 0 else len(text) - len(right_text)
@@ -183,16 +180,30 @@ def track(line: Line, tracking: float):
     return tuple(out)
 
 
-def split_for_fold(text: str) -> tuple[str, str]:
-    """Split a spread-wide line at the space nearest its middle; without one, between the two
-    middle characters. The space itself falls on the fold."""
-    mid = len(text) / 2
-    spaces = [i for i, ch in enumerate(text) if ch in " \u3000"]
-    if spaces:
-        cut = min(spaces, key=lambda i: abs(i - mid + 0.5))
-        return text[:cut], text[cut + 1 :]
-    cut = len(text) // 2
-    return text[:cut], text[cut:]
+def headline_spans(part: str, para: ParaStyle, faces, where: str):
+    """A headline part (or half of one) on one line, tracked as the style sets it."""
+    tracking = para.tracking_em
+    lines = compose(runs_for((Run(part),), para), para.size * (len(part) * (1 + tracking) + 2), faces,
+                    ComposeRules(indent_em=0, align="start"), where=where)
+    return track(lines[0], para.size * tracking)
+
+
+def split_for_fold(kind: str, text: str, para: ParaStyle, style: Style, faces, where: str) -> tuple[str, str]:
+    """The halves of a spread-wide part for page 02 and page 03, cut between words (rule 28) where
+    they balance best in the face they are set in. A part that cannot be cut stands whole on page
+    02 if it fits there; one that fits neither way is refused."""
+    # each half runs from half an em off the fold to the outer edge of its page's type area
+    room = style.margin_inner + style.type_width - para.size * 0.5
+
+    def width(half: str) -> float:
+        return sum(s.width for s in headline_spans(half, para, faces, where))
+
+    choice = choose_fold(text, room, room, width)
+    if choice is not None:
+        return choice.left, choice.right
+    if width(text) <= room:
+        return text, ""
+    raise too_long_error(kind, text, para.size, where)
 
 
 def row_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, rows: list[Row], name: str,

@@ -44,7 +44,7 @@ def open_image(path: Path | str) -> Iterator[Any]:
                     if w * h > REFUSED_PIXELS:
                         raise RefusedImage((w, h))
                     yield im
-            except Image.DecompressionBombError as exc:
+            except Image.DecompressionBombError:
                 raise RefusedImage() from None
             except (SyntaxError, EOFError) as exc:
                 raise OSError(str(exc) or type(exc).__name__) from None

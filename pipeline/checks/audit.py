@@ -28,8 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .display import DisplayList, Frame, TextLine
-from .model import Finding
+from ..display import DisplayList, Frame, TextLine
+from ..model import Finding
 from .readback import Char, per_display_page, read_chars
 
 # --- the rules' character classes (typography.md 1–5, written out here on purpose: the audit

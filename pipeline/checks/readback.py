@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .display import DisplayList, Frame
+from ..display import DisplayList, Frame
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,152 @@
+"""PDF drawing and post-processing: WeasyPrint with a fetcher that serves only the edition's files,
+the bleed box, and the spread imposed from the trimmed pages."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+from PIL import Image
+
+from ..display import DisplayList
+from ..project import write_atomic
+from ..style import Style
+from .html import photo_url
+
+
+def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None):
+    """WeasyPrint may read only the edition's and the style's own files: no network, nothing else.
+    Photos come by their pinban-photo: names (see html.photo_url)."""
+    from urllib.parse import unquote, urlparse
+
+    from weasyprint.urls import URLFetcher
+
+    roots = [p.resolve() for p in allowed]
+
+    class EditionFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url in (photos or {}):
+                return super().fetch(photos[url].as_uri(), headers)
+            if url.startswith("file:"):
+                path = Path(unquote(urlparse(url).path)).resolve()
+                if any(path.is_relative_to(r) for r in roots):
+                    return super().fetch(url, headers)
+            # WeasyPrint reports this and draws nothing for the resource
+            raise ValueError(f"pinban refuses to fetch {url}: only the edition's own files are served")
+
+    return EditionFetcher(allowed_protocols={"file"})
+
+
+def write_pdf(document: str, style: Style, display: DisplayList) -> bytes:
+    import weasyprint
+
+    from ..project import project_root
+
+    roots = [style.root, project_root() / "sources" / display.edition]
+    roots += [Path(p.src).parent for page in display.pages for p in page.pictures if p.src]
+    photos = {photo_url(p): Path(p.src) for page in display.pages for p in page.pictures if p.src}
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # WeasyPrint opens the photos with Pillow too; pinban check reports huge photos itself
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        doc = weasyprint.HTML(string=document, url_fetcher=url_fetcher_for(roots, photos), base_url=str(style.root))
+        doc.write_pdf(buffer, pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
+    return buffer.getvalue()
+
+
+def set_bleed_box(pdf: bytes, style: Style) -> bytes:
+    """Record the house bleed (3 mm beyond the trim) as each page's BleedBox."""
+    import hashlib
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, RectangleObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    for page in writer.pages:
+        left, bottom, right, top = (float(v) for v in page.trimbox)
+        b = style.bleed
+        page.bleedbox = RectangleObject([left - b, bottom - b, right + b, top + b])
+    digest = hashlib.md5(pdf).digest()
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def impose_spread(pages: bytes, style: Style, display: DisplayList) -> bytes:
+    """One sheet with both trimmed pages side by side, made from pages.pdf (no second layout).
+
+    Each page becomes a form XObject whose BBox is its trim box (the form clips to it), drawn
+    at the page's offset in the spread. The page's content stream is copied still compressed,
+    its resources cloned: nothing is parsed or re-encoded."""
+    import hashlib
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+    )
+
+    reader = PdfReader(io.BytesIO(pages))
+    writer = PdfWriter()
+    sheet = writer.add_blank_page(width=2 * style.page_width, height=style.page_height)
+    forms = DictionaryObject()
+    drawing = []
+    for n, (page, layout_page) in enumerate(zip(reader.pages, display.pages)):
+        form = page_form(page, writer)
+        form.update({
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(float(v)) for v in page.trimbox),
+            NameObject("/Resources"): page["/Resources"].get_object().clone(writer),
+        })
+        name = f"/Page{n}"
+        forms[NameObject(name)] = writer._add_object(form)
+        drawing.append(f"q 1 0 0 1 {layout_page.offset:.4f} 0 cm {name} Do Q")
+    content = DecodedStreamObject()
+    content.set_data(" ".join(drawing).encode("ascii"))
+    sheet[NameObject("/Contents")] = writer._add_object(content)
+    sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): forms})
+    if reader.metadata:
+        writer.add_metadata(dict(reader.metadata))
+    digest = hashlib.md5(pages).digest()  # same input, same bytes
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def page_form(page, writer):
+    """A stream holding the page's content: the compressed bytes as they are when the page has
+    one content stream, else the streams joined."""
+    from pypdf.generic import NameObject, StreamObject
+
+    contents = page["/Contents"].get_object()
+    form = StreamObject()
+    if isinstance(contents, StreamObject):
+        form._data = contents._data
+        for key in ("/Filter", "/DecodeParms"):
+            if key in contents:
+                form[NameObject(key)] = contents[key].clone(writer)
+    else:
+        form.set_data(page.get_contents().get_data())
+    return form
+
+
+def output_paths(out: Path) -> list[Path]:
+    return [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
+
+
+def draw_pdfs(html: str, display: DisplayList, style: Style, out: Path) -> bytes:
+    """pages.pdf (trimmed pages, bleed, crop marks) and spread.pdf imposed from it; returns the spread."""
+    pages = set_bleed_box(write_pdf(html, style, display), style)
+    spread = impose_spread(pages, style, display)
+    write_atomic(out / "spread.pdf", spread)
+    write_atomic(out / "pages.pdf", pages)
+    return spread

@@ -1,0 +1,102 @@
+"""A forked drawing process, so WeasyPrint's import and the preview overlap the parent's work."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Self
+
+from ..display import DisplayList
+from ..errors import PinbanError
+from ..fonts import Face
+from ..project import write_atomic
+from ..style import Style
+from .html import display_time, pages_html
+from .pdf import draw_pdfs, output_paths
+from .preview import preview_png
+
+
+class RenderWorker:
+    """Draws the PDFs in a forked child that imports WeasyPrint (0.45 s) while the parent loads
+    and lays out; the child then draws the preview while the parent audits and makes the DOCX
+    and proof. A process, not a thread: PDFium, which draws the preview, is not thread-safe.
+    Use it as a context manager; where there is no fork, `available` is False."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        self.available = "fork" in multiprocessing.get_all_start_methods()
+        if not self.available:
+            return
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=worker_main, args=(child, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.available:
+            self.conn.close()  # a child still waiting for work sees the end and stops
+            self.process.join(timeout=30)
+            if self.process.is_alive():
+                self.process.terminate()
+
+    def render(self, display: DisplayList, style: Style, out: Path, faces: dict[str, Face]) -> list[Path]:
+        """Writes spread.pdf and pages.pdf (returns when they are there); the PNG follows."""
+        self.conn.send((pages_html(display, style, faces, display_time(display)), display, style, out))
+        self.expect()
+        return output_paths(out)
+
+    def finish(self) -> None:
+        """Wait for the preview."""
+        self.expect()
+
+    def expect(self) -> None:
+        try:
+            kind, detail = self.conn.recv()
+        except EOFError:
+            raise PinbanError("the drawing process stopped", "render", "run `pinban pdf` to see why") from None
+        if kind == "error":
+            raise PinbanError(*detail)
+        if kind == "crash":
+            raise PinbanError(f"drawing failed: {detail}", "render", "this is a pinban bug: please report it")
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: the kernel kills this process when its parent dies, even by kill -9, so it can never
+    write after the build it belongs to is gone. If the parent is already gone, stop now."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pipe's end still stops the worker
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def worker_main(conn, parent: int) -> None:
+    die_with_parent(parent)
+    import weasyprint  # noqa: F401 — the point: imported while the parent lays out
+
+    try:
+        html, display, style, out = conn.recv()
+    except EOFError:
+        return
+    try:
+        spread = draw_pdfs(html, display, style, out)
+        conn.send(("done", None))
+        write_atomic(out / "spread.png", preview_png(spread))
+        conn.send(("done", None))
+    except PinbanError as exc:
+        conn.send(("error", (exc.message, exc.where, exc.hint)))
+    except Exception as exc:  # noqa: BLE001 — reported by the parent in one line
+        conn.send(("crash", f"{type(exc).__name__}: {exc}"))
