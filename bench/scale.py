@@ -222,7 +222,7 @@ def fresh_build(edition: Path | str, work: Path) -> ProcessRun:
     return ProcessRun(seconds, cpu, peak, code, last_error(log) if code else "")
 
 
-IMPORTS = ("import pipeline.cli, pipeline.build, pipeline.layout, pipeline.render, pipeline.checks, pipeline.docx, "
+IMPORTS = ("import pipeline.cli, pipeline.build, pipeline.layout, pipeline.render, pipeline.checks, pipeline.draft, "
            "pipeline.proof, weasyprint, pypdf, pypdfium2, docx, PIL.Image, reportlab.pdfgen.canvas")
 
 

@@ -179,7 +179,7 @@ def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False
 def build_docx(edition_arg: str | None, out: str | None) -> list[Path]:
     from .checks.layout import check_layout
     from .checks.text import check_sources
-    from .docx import export_draft
+    from .draft import export_draft
 
     job = prepare(edition_arg, out)
     findings = check_sources(job.edition, job.style, job.faces)
@@ -250,12 +250,14 @@ def proof_findings(job: Job, display: DisplayList, pdfs: list[Path]) -> list[Fin
                         "run `pinban check` for details")]
 
 
-def apply_proof(reviewed: Path, edition_arg: str | None, dry_run: bool = False) -> None:
-    from .review import apply_review
+def apply_proof(reviewed: Path, edition_arg: str | None, dry_run: bool = False, quiet: bool = False) -> None:
+    from .review import apply_review, edition_of
 
-    folder = edition_dir(edition_arg)
+    # not named: the edition the draft was made for (its custom property, or its manifest)
+    folder = edition_dir(edition_arg or edition_of(reviewed) or None)
     result = apply_review(reviewed, folder, dry_run=dry_run)
-    print(result.report())
+    if not quiet:
+        print(result.report())
     # Everything that needs the editor's hand makes the command fail, after the report.
     left = [(len(result.conflicts), "in conflict"), (len(result.not_applied), "not applied"),
             (len(result.mapping.unmapped), "not mapped to a source")]
@@ -279,7 +281,7 @@ def build_all(edition_arg: str | None, out: str | None, keep_going: bool = False
 
 def build_everything(job: Job, staged: Job, worker) -> tuple[DisplayList, list[Finding]]:
     from .checks.report import format_findings
-    from .docx import export_draft
+    from .draft import export_draft
     from .proof import write_proof
 
     clock = time.perf_counter()

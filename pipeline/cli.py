@@ -126,7 +126,7 @@ def proof(args: tuple[str, ...], round_: int, dry_run: bool, out: str | None, qu
     if args and args[0] == "apply":
         if len(args) not in (2, 3):
             raise click.UsageError("usage: pinban proof apply REVIEWED.docx [EDITION]")
-        builder.apply_proof(Path(args[1]), args[2] if len(args) == 3 else None, dry_run=dry_run)
+        builder.apply_proof(Path(args[1]), args[2] if len(args) == 3 else None, dry_run=dry_run, quiet=quiet)
         return
     if len(args) > 1:
         raise click.UsageError("usage: pinban proof [EDITION] [--round 1|2|3]")

@@ -22,8 +22,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline import docx as draft
-from pipeline import review
+from pipeline import draft, review
 from pipeline.errors import PinbanError, UsageError
 from pipeline.review import apply_review
 from pipeline.sources import load_edition
@@ -427,7 +426,8 @@ def test_toml_escapes_and_quotes_are_written_correctly(case: Case) -> None:
     result = case.apply(r)
     assert not result.not_applied, result.report()
     new = case.toml.read_text(encoding="utf-8")
-    assert 'caption = "区政协视察\\u5357中轴 \\"“国际”\\\\\\" 文化科技园"  # 注' in new
+    # the corrected string is written again (escaped as needed), its comment and quoting kept
+    assert 'caption = "区政协视察南中轴 \\"“国际”\\\\\\" 文化科技园"  # 注' in new
     assert tomllib.loads(new)["photos"][4]["caption"] == '区政协视察南中轴 "“国际”\\" 文化科技园'
 
 
@@ -592,22 +592,29 @@ def test_rebase_applies_apart_edits_and_refuses_touching_ones(base: str, data: s
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
-def test_toml_strings_round_trip_through_escape_and_scan(value: str) -> None:
-    raw = f'a = "{review.toml_escape(value, chr(34))}" # c\n[t]\nb = [\'x\', "y"]\n'
-    assert tomllib.loads(raw)["a"] == value
-    found = review.TomlScanner(raw).scan()
-    s = found["a"]
-    assert s.value == value and raw[s.start] == '"' and raw[s.end - 1] == '"'
-    assert [found["t.b[0]"].value, found["t.b[1]"].value] == ["x", "y"]
-    for i, ch in enumerate(value):  # every decoded character maps to its escape in the file
-        assert raw[s.raw_at[i]] == ch or raw[s.raw_at[i]] == "\\"
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30), st.booleans())
+def test_toml_strings_are_replaced_keeping_comments_quoting_and_neighbours(value: str, literal: bool) -> None:
+    import tomlkit
+
+    from pipeline.review.write import same_kind_string, toml_value
+
+    quoted = "'old'" if literal else '"old"'
+    raw = f"a = {quoted} # c\n[t]\nb = ['x', \"y\"]  # keep\n"
+    doc = tomlkit.parse(raw)
+    holder, k = toml_value(doc, ["a"])
+    holder[k] = same_kind_string(holder[k], value)
+    new = tomlkit.dumps(doc)
+    assert tomllib.loads(new) == {"a": value, "t": {"b": ["x", "y"]}}
+    assert new.endswith(" # c\n[t]\nb = ['x', \"y\"]  # keep\n")
+    writable_literally = not any(c == "'" or (ord(c) < 0x20 and c != "\t") or c == "\x7f" for c in value)
+    assert new.startswith("a = '" if literal and writable_literally else 'a = "')
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_random_tracked_edits_of_a_paragraph_land_exactly(case: Case, data: st.DataObject) -> None:
     shutil.copy(SAMPLE / "report.md", case.report)
+    shutil.rmtree(case.tmp / "output", ignore_errors=True)  # each example is a new review
     text = case.text("b020")
     cuts = sorted(data.draw(st.sets(st.integers(1, len(text) - 1), min_size=2, max_size=8)))
     spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2])]
@@ -712,8 +719,6 @@ def test_rebuild_after_apply_shows_the_correction_in_the_spread(
     pytest.importorskip("pipeline.render", reason="the renderer is not in the tree yet")
     import pypdfium2 as pdfium
 
-    monkeypatch.setenv("PINBAN_HOME", str(ROOT))  # the house styles
-
     from pipeline.build import build_pdf
 
     r = case.open()
@@ -721,6 +726,7 @@ def test_rebuild_after_apply_shows_the_correction_in_the_spread(
     k = text.index("22项")
     r.replace("b006", k, k + 3, "二十二项")
     assert not case.apply(r).not_applied
+    monkeypatch.setenv("PINBAN_HOME", str(ROOT))  # the house styles
     out = tmp_path / "built"
     try:
         build_pdf(str(case.folder), str(out))
@@ -790,3 +796,15 @@ def test_reader_views_of_tracked_changes_fields_and_marks(tmp_path: Path) -> Non
     assert [(e.start, e.end, e.text, e.authors) for e in edits] == [(3, 4, "新", ("乙", "丙")), (11, 13, "", ("甲",))]
     # the next paragraph has no ID, is not a split (its text "后" was there before) and is like nothing
     assert [(u.after, u.text) for u in mapping.unmapped] == [("b001", "移走后")]
+
+
+@needs_soffice
+def test_libreoffice_saved_review_applied_twice_is_already_applied(lo_round_trip, case: Case) -> None:
+    _, saved, _, _ = lo_round_trip
+    first = apply_review(saved, case.folder)
+    assert first.changes and not first.conflicts, first.report()
+    after = (case.report.read_bytes(), case.toml.read_bytes())
+    second = apply_review(saved, case.folder)
+    assert second.already_applied is not None and not second.changes and not second.conflicts
+    assert "already applied" in second.report()
+    assert (case.report.read_bytes(), case.toml.read_bytes()) == after

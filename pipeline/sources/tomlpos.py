@@ -51,3 +51,21 @@ class Locator:
     def table(self, table_name: str, index: int = 0) -> str:
         line = self.header(table_name, index)
         return f"{self.name}:{line}" if line else self.name
+
+    def path_line(self, path: str) -> int:
+        """The line of a value by its key path ("photos[2].caption", "credits[0].names[1]",
+        "edition.section"): the line of its key, else of its table, else 0."""
+        parts = key_path(path)
+        last = max((i for i, p in enumerate(parts) if isinstance(p, str)), default=-1)
+        if last < 0:
+            return 0
+        table = ".".join(p for p in parts[:last] if isinstance(p, str))
+        index = next((p for p in parts[:last] if isinstance(p, int)), 0)
+        where = self.key(table, parts[last], index) if table else self.key("", parts[last])
+        line = where.rpartition(":")[2]
+        return int(line) if line.isdigit() and where != self.name else 0
+
+
+def key_path(path: str) -> list[str | int]:
+    """"photos[2].caption" → ["photos", 2, "caption"]."""
+    return [int(m.group(2)) if m.group(2) else m.group(1) for m in re.finditer(r"([^.\[\]]+)|\[(\d+)\]", path)]
