@@ -43,11 +43,13 @@ def snapshot(folder: Path) -> Snapshot:
 @dataclass
 class State:
     """What the page shows. `build` counts attempts; `preview` is the build whose PNG is served
-    (the last good one: a failed build leaves it)."""
+    (the last good one: a failed build leaves it); `checked` the build the findings are of (they
+    follow the preview, so as not to hold it back)."""
 
     edition: str
     build: int = 0
     preview: int = 0
+    checked: int = 0
     png: bytes = b""
     error: str = ""
     seconds: float = 0.0
@@ -56,7 +58,8 @@ class State:
 
     def as_json(self) -> bytes:
         with self.lock:
-            data = {"edition": self.edition, "build": self.build, "preview": self.preview, "error": self.error,
+            data = {"edition": self.edition, "build": self.build, "preview": self.preview, "checked": self.checked,
+                    "error": self.error,
                     "seconds": round(self.seconds, 3), "findings": self.findings}
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
@@ -87,7 +90,10 @@ class Watcher:
         except Exception as exc:  # noqa: BLE001 — the loop goes on; the page says what broke
             error = f"internal error: {type(exc).__name__}: {exc} (this is a pinban bug: please report it)"
         png = self.published_png() if display is not None else b""
-        self.record(png, error, time.perf_counter() - started, self.findings(display))
+        self.record(png, error, time.perf_counter() - started)
+        findings = self.findings(display)
+        with self.state.lock:
+            self.state.findings, self.state.checked = findings, self.state.build
 
     def published_png(self) -> bytes:
         return (output_dir(self.folder, self.out) / "spread.png").read_bytes()
@@ -103,13 +109,13 @@ class Watcher:
         found = builder.check_built(job, display, None) if display is not None else sources_only(job) + failed
         return [builder.finding_json(f) for f in found]
 
-    def record(self, png: bytes, error: str, seconds: float, findings: list[dict]) -> None:
+    def record(self, png: bytes, error: str, seconds: float) -> None:
         state = self.state
         with state.lock:
             state.build += 1
             if png:
                 state.png, state.preview = png, state.build
-            state.error, state.seconds, state.findings = error, seconds, findings
+            state.error, state.seconds = error, seconds
         outcome = f"error: {error}" if error else "preview updated"
         print(f"pinban: build {state.build} in {seconds:.2f} s: {outcome}", flush=True)
 
@@ -211,7 +217,7 @@ li{margin:4px 0}.error{color:#c00}.warning{color:#c60}.info{color:#06c}
 <div id="side"><h3>{edition}</h3><div id="status">waiting for the first build…</div>
 <div id="error"></div><ol id="findings"></ol></div>
 <script>
-let shown = -1, built = -1;
+let shown = -1, built = -1, checked = -1;
 function item(f) {
   const li = document.createElement("li");
   li.className = f.severity;
@@ -224,10 +230,11 @@ function item(f) {
 async function poll() {
   try {
     const s = await (await fetch("/state.json", {cache: "no-store"})).json();
-    if (s.build !== built) {
+    if (s.build !== built || s.checked !== checked) {
       built = s.build;
-      document.getElementById("status").textContent =
-        "build " + s.build + " in " + s.seconds.toFixed(2) + " s · " + s.findings.length + " finding(s)";
+      checked = s.checked;
+      const findings = s.checked === s.build ? s.findings.length + " finding(s)" : "checking…";
+      document.getElementById("status").textContent = "build " + s.build + " in " + s.seconds.toFixed(2) + " s · " + findings;
       document.getElementById("error").textContent = s.error;
       document.getElementById("findings").replaceChildren(...s.findings.map(item));
     }

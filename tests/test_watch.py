@@ -136,11 +136,11 @@ class Watching:
     def state(self) -> dict:
         return json.loads(fetch(self.url + "state.json")[1])
 
-    def wait_for_build(self, number: int) -> dict:
+    def wait_for_build(self, number: int, key: str = "build") -> dict:
         deadline = time.monotonic() + BUILD_TIMEOUT
         while time.monotonic() < deadline:
             state = self.state()
-            if state["build"] >= number:
+            if state[key] >= number:
                 return state
             assert self.process.poll() is None, self.process.stdout.read()
             time.sleep(0.1)
@@ -173,11 +173,14 @@ def test_watch_rebuilds_after_a_change_and_keeps_the_last_good_preview(tmp_path:
         assert second["error"] == "" and second["preview"] == 2
         after = watching.preview()
         assert after != before and after == (out / "spread.png").read_bytes()
+        checked = watching.wait_for_build(2, key="checked")
+        assert "photo-colour" in {f["code"] for f in checked["findings"]}  # the sample's stand-ins: no ICC
 
         toml = edition / "edition.toml"
         toml.write_text(toml.read_text(encoding="utf-8") + "\n[[broken\n", encoding="utf-8")
         third = watching.wait_for_build(3)
         assert "edition.toml" in third["error"] and "\n" not in third["error"]
+        assert watching.wait_for_build(3, key="checked")["findings"][0]["severity"] == "error"
         assert third["preview"] == 2 and watching.preview() == after
         assert (out / "spread.png").read_bytes() == after
     finally:
