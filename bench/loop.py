@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 import shutil
@@ -117,8 +118,8 @@ def commit() -> str:
 
 def append_history(figures: dict[str, float], load: str, path: Path = HISTORY) -> Path:
     """One row per bench run; a missing figure is an empty field."""
-    row = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": commit(), "load": load}
-    row.update({k: f"{v:.3f}" for k, v in figures.items() if v == v})  # NaN: not measured
+    row = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": commit(), "load": load}
+    row.update({k: f"{v:.3f}" for k, v in figures.items() if not math.isnan(v)})
     new = not path.exists()
     with open(path, "a", encoding="utf-8") as fh:
         if new:

@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import ctypes.util
 import io
+import math
 import os
 import platform
 import pstats
@@ -417,7 +418,7 @@ def loop_report(edition_arg: str, runs: int, facts: dict) -> str:
              + (f"  (min {fmt(min(edits))}, max {fmt(max(edits))}); target ≤ {TARGET_EDIT_S:g} s" if edits else "")
              + (f"; failed: {error}" if error else "")]
     typst = figures["typst_s"]
-    if typst == typst:
+    if not math.isnan(typst):
         lines.append(f"  Typst compile, fresh process   {fmt(typst):>8s}  → pdf ÷ Typst = {figures['pdf_per_typst']:.1f}, "
                      f"build ÷ Typst = {figures['build_s'] / typst:.1f}, edit → preview ÷ Typst = "
                      f"{figures['watch_edit_s'] / typst:.1f}")

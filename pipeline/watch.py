@@ -166,7 +166,7 @@ class PreviewServer(ThreadingHTTPServer):
 class PageHandler(BaseHTTPRequestHandler):
     server: PreviewServer
 
-    def do_GET(self) -> None:  # noqa: N802 — the name http.server calls
+    def do_GET(self) -> None:  # the name http.server calls
         path = self.path.split("?", 1)[0]
         state = self.server.state
         if path == "/":
@@ -188,7 +188,7 @@ class PageHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 — http.server's signature
+    def log_message(self, format: str, *args) -> None:
         pass  # one request every few hundred ms: the terminal shows builds, not requests
 
 
