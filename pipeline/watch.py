@@ -19,6 +19,7 @@ from .project import edition_dir, output_dir
 
 HOST = "127.0.0.1"  # the page shows unpublished copy: never beyond this machine
 POLL_SECONDS = 0.2
+SETTLE_SECONDS = 0.05  # a save caught half-written (truncated, not yet filled) is not built
 
 Snapshot = dict[str, tuple[int, int]]
 
@@ -76,7 +77,16 @@ class Watcher:
         self.seen: Snapshot | None = None
 
     def changed(self) -> bool:
-        return snapshot(self.folder) != self.seen
+        """True once the sources differ from the last build's and have stopped changing."""
+        now = snapshot(self.folder)
+        if now == self.seen:
+            return False
+        while True:
+            time.sleep(SETTLE_SECONDS)
+            later = snapshot(self.folder)
+            if later == now:
+                return True
+            now = later
 
     def rebuild(self) -> None:
         """One build from the sources as they are now; a change during the build starts another."""
