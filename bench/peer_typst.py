@@ -103,7 +103,7 @@ def headline_float(edition: Edition, style: Style, page: int) -> str:
         if not text:
             continue
         para = style.para(kind)
-        half = fold_halves(text)[page]
+        half = fold_halves(kind, text, para, style)[page]
         face = style.face(para.face)
         lines.append(f"text(font: {lit(face.family)}, weight: {face.weight}, size: {para.size:g}pt, "
                      f"tracking: {para.tracking_em:g}em, {lit(half)})")
@@ -112,11 +112,14 @@ def headline_float(edition: Edition, style: Style, page: int) -> str:
             f"  block(width: 100%, align({align}, stack(spacing: {style.leading / 2:g}pt, {body}))))")
 
 
-def fold_halves(text: str) -> tuple[str, str]:
+def fold_halves(kind: str, text: str, para, style: Style) -> tuple[str, str]:
+    """The halves pinban sets either side of the fold, in the faces it sets them in."""
     try:
+        from pipeline.fonts import load_face
         from pipeline.layout.page import split_for_fold
 
-        return split_for_fold(text)
+        faces = {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
+        return split_for_fold(kind, text, para, style, faces, "headline")
     except ImportError:
         mid = len(text) // 2
         return text[:mid], text[mid:]

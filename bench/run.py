@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import ctypes.util
 import io
+import math
 import os
 import platform
 import pstats
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import loop
 import peer_typst
 import scale
 from scale import Times, measure, median
@@ -371,17 +373,63 @@ def peer_report(edition_arg: str, runs: int, facts: dict, work: Path) -> str:
     if result.error:
         return f"peer: Typst not measured — {result.error}"
     typst_s = median(result.times)
-    comparable = facts["layout"] + facts["pages_pdf"]
-    full = facts["layout"] + facts["render"]
+    facts["typst"] = typst_s
     lines = [
         "peer: the same text in Typst (typst-py), an equivalent two-page 8-column document with photo placeholders",
         (f"  Typst compile to PDF (fresh process, font scan included): median {fmt(typst_s)}, "
          f"min {fmt(min(result.times))}, max {fmt(max(result.times))}; {result.pages} pages"),
-        (f"  pinban, same work (layout incl. compose + HTML + WeasyPrint layout + write_pdf = pages.pdf): "
-         f"{fmt(comparable)}  → pinban ÷ Typst = {comparable / typst_s:.1f}"),
-        (f"  pinban layout + all of render (adds spread imposition, PNG preview, writes): "
-         f"{fmt(full)}  → ÷ Typst = {full / typst_s:.1f}"),
     ]
+    if "layout" in facts:  # the in-process stages were measured in this run
+        comparable = facts["layout"] + facts["pages_pdf"]
+        full = facts["layout"] + facts["render"]
+        lines += [
+            (f"  pinban, same work (layout incl. compose + HTML + WeasyPrint layout + write_pdf = pages.pdf): "
+             f"{fmt(comparable)}  → pinban ÷ Typst = {comparable / typst_s:.1f}"),
+            (f"  pinban layout + all of render (adds spread imposition, PNG preview, writes): "
+             f"{fmt(full)}  → ÷ Typst = {full / typst_s:.1f}"),
+        ]
+    return "\n".join(lines)
+
+
+# --- the editor's loop ------------------------------------------------------------------------
+
+
+TARGET_PDF_S, TARGET_EDIT_S = 1.6, 1.0
+
+
+def loop_report(edition_arg: str, runs: int, facts: dict) -> str:
+    """pdf and build as fresh processes, watch's edit → preview, and each ÷ Typst from this run;
+    appended to bench/history.tsv."""
+    pdfs = loop.fresh_command("pdf", edition_arg, runs)
+    if "build" not in facts:
+        done = scale.fresh_builds(edition_dir(edition_arg), runs)
+        facts["build"] = median([r.seconds for r in done])
+    edits, error = loop.watch_edits(Path(edition_arg), runs)
+    figures = {"pdf_s": median([r.seconds for r in pdfs]), "build_s": facts["build"],
+               "watch_edit_s": median(edits) if edits else float("nan"), "typst_s": facts.get("typst", float("nan"))}
+    figures["pdf_per_typst"] = figures["pdf_s"] / figures["typst_s"]
+    failed = [r for r in pdfs if r.code]
+    lines = [f"the editor's loop ({runs} runs each; medians):",
+             f"  pinban pdf, fresh process      {fmt(figures['pdf_s']):>8s}  (min {fmt(min(r.seconds for r in pdfs))}, "
+             f"max {fmt(max(r.seconds for r in pdfs))}); target ≤ {TARGET_PDF_S:g} s"
+             + (f"; {len(failed)} exited {failed[0].code}: {failed[0].error}" if failed else ""),
+             f"  pinban build, fresh process    {fmt(figures['build_s']):>8s}",
+             f"  watch: edit → new preview      {fmt(figures['watch_edit_s']) if edits else '—':>8s}"
+             + (f"  (min {fmt(min(edits))}, max {fmt(max(edits))}); target ≤ {TARGET_EDIT_S:g} s" if edits else "")
+             + (f"; failed: {error}" if error else "")]
+    typst = figures["typst_s"]
+    if not math.isnan(typst):
+        lines.append(f"  Typst compile, fresh process   {fmt(typst):>8s}  → pdf ÷ Typst = {figures['pdf_per_typst']:.1f}, "
+                     f"build ÷ Typst = {figures['build_s'] / typst:.1f}, edit → preview ÷ Typst = "
+                     f"{figures['watch_edit_s'] / typst:.1f}")
+    else:
+        lines.append("  Typst not measured in this run (--no-peer, or not installed): no ratio")
+    before = loop.previous()
+    path = loop.append_history(figures, load_average())
+    if before:
+        lines.append(f"  last recorded ({before['date']}, {before['commit']}): pdf {before['pdf_s'] or '—'} s, "
+                     f"build {before['build_s'] or '—'} s, edit → preview {before['watch_edit_s'] or '—'} s")
+    lines.append(f"  appended to {path.name}")
     return "\n".join(lines)
 
 
@@ -427,6 +475,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="cProfile one build, top 15 by cumulative time")
     parser.add_argument("--no-scale", action="store_true", help="skip the scaling and batch sections")
     parser.add_argument("--no-peer", action="store_true", help="skip the Typst peer")
+    parser.add_argument("--loop", action="store_true",
+                        help="only the editor's loop (pdf, build, watch) and the Typst peer")
     args = parser.parse_args()
     if args.quick:
         args.runs = 3
@@ -446,17 +496,20 @@ def main() -> None:
     section(machine())
     with tempfile.TemporaryDirectory(prefix="pinban-bench-") as tmp:
         work = Path(tmp)
-        table, facts = stage_table(edition_arg, args.runs, work)
-        fresh_rows(table, edition_arg, args.runs, facts)
-        section(table.render(f"stages on {sample.name}: {args.runs} runs each, in-process after one warm-up"))
-        section(targets(facts))
-        if busy_warning(facts):
-            section(busy_warning(facts))
-        if not args.no_scale:
+        facts: dict = {}
+        if not args.loop:
+            table, facts = stage_table(edition_arg, args.runs, work)
+            fresh_rows(table, edition_arg, args.runs, facts)
+            section(table.render(f"stages on {sample.name}: {args.runs} runs each, in-process after one warm-up"))
+            section(targets(facts))
+            if busy_warning(facts):
+                section(busy_warning(facts))
+        if not args.no_scale and not args.loop:
             section(scaling_report(sample, min(args.runs, 3)))
             section(batch_report(sample))
         if not args.no_peer:
             section(peer_report(edition_arg, args.runs, facts, work))
+        section(loop_report(edition_arg, args.runs, facts))
         if args.profile:
             section(profile_report(edition_arg, work))
     print(f"bench finished in {time.perf_counter() - started:.0f} s; {load_average()}")

@@ -68,6 +68,20 @@ def pdf(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep_g
     builder.build_pdf(edition, out, keep_going=keep_going)
 
 
+@cli.command()
+@click.argument("edition", required=False)
+@click.option("--port", type=click.IntRange(0, 65535), default=8037, show_default=True,
+              help="Port of the preview page on 127.0.0.1; 0: any free port (printed).")
+@common
+@KEEP_GOING
+def watch(edition: str | None, port: int, out: str | None, quiet: bool, verbose: bool, keep_going: bool) -> None:
+    """Rebuild spread.pdf, pages.pdf and spread.png on every save; serve the preview and findings locally."""
+    from .watch import watch as watch_edition
+
+    show_progress(quiet=not verbose, verbose=verbose)  # one line per build; -v: every step
+    watch_edition(edition, out, port=port, keep_going=keep_going)
+
+
 def main() -> None:
     # SIGTERM ends the build like Ctrl-C: through its cleanup, so nothing staged stays behind
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

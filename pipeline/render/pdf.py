@@ -13,6 +13,7 @@ from ..display import DisplayList
 from ..project import write_atomic
 from ..style import Style
 from .html import photo_url
+from .libraries import import_weasyprint
 
 
 def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None):
@@ -20,6 +21,7 @@ def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None):
     Photos come by their pinban-photo: names (see html.photo_url)."""
     from urllib.parse import unquote, urlparse
 
+    import_weasyprint()
     from weasyprint.urls import URLFetcher
 
     roots = [p.resolve() for p in allowed]
@@ -39,9 +41,9 @@ def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None):
 
 
 def write_pdf(document: str, style: Style, display: DisplayList) -> bytes:
-    import weasyprint
-
     from ..project import project_root
+
+    weasyprint = import_weasyprint()
 
     roots = [style.root, project_root() / "sources" / display.edition]
     roots += [Path(p.src).parent for page in display.pages for p in page.pictures if p.src]

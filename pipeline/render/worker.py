@@ -13,6 +13,7 @@ from ..fonts import Face
 from ..project import write_atomic
 from ..style import Style
 from .html import display_time, pages_html
+from .libraries import import_weasyprint
 from .pdf import draw_pdfs, output_paths
 from .preview import preview_png
 
@@ -85,7 +86,7 @@ PR_SET_PDEATHSIG = 1
 
 def worker_main(conn, parent: int) -> None:
     die_with_parent(parent)
-    import weasyprint  # noqa: F401 — the point: imported while the parent lays out
+    import_weasyprint()  # the point: imported while the parent lays out
 
     try:
         html, display, style, out = conn.recv()
