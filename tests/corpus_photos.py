@@ -48,15 +48,12 @@ class CorpusEdition:
 
 
 CORPUS: tuple[CorpusEdition, ...] = (
-    CorpusEdition("culture-brief", "40 % copy, no photos, a 4-character title", 0.40, 0),
-    CorpusEdition("photo-gallery", "40 % copy, 25 photos (landscape, portrait, square)", 0.40, 25),
-    CorpusEdition("data-page", "40 % copy, 8 charts and figures from 21:9 to 1:2", 0.40, 8),
-    CorpusEdition("commentary", "40 % copy, 1 square photo, no intro and no heads: running text only", 0.40, 1),
-    CorpusEdition("science-weekly", "70 % copy, a 21:9 chart, a 1:2 figure, a 1:1 photo; kicker and subtitle", 0.70, 3),
-    CorpusEdition("oss-handbook", "70 % mixed-script copy (Latin, URLs, code), 3 pictures, 'GitHub Issues' title", 0.70, 3),
-    CorpusEdition("district-summary", "100 % copy, 8 photos, a 36-character title", 1.00, 8),
-    CorpusEdition("economy-page", "130 % copy, 1 photo 3:4, a title with no typed space", 1.30, 1),
-    CorpusEdition("annual-review", "200 % copy, 8 photos, kicker, title and subtitle", 2.00, 8),
+    CorpusEdition("culture-brief", "a culture page: 40 % copy, no photos, a 4-character title", 0.40, 0),
+    CorpusEdition("photo-gallery", "a photo essay: 20 % copy, 25 photos (landscape, portrait, square)", 0.20, 25),
+    CorpusEdition("data-page", "an economy data page: 20 % copy, 8 charts and figures from 21:9 to 1:2", 0.20, 8),
+    CorpusEdition("commentary", "a commentary: 20 % copy, running text only (no intro, no heads), 1 square photo", 0.20, 1),
+    CorpusEdition("oss-handbook", "70 % mixed-script copy, 3 pictures (21:9 figure, 3:4 photo), 'GitHub Issues' title", 0.70, 3),
+    CorpusEdition("district-summary", "a government work summary: 90 % copy, 8 photos, a 32-character title", 0.90, 8),
 )
 
 
