@@ -23,7 +23,7 @@ GOOD = ("spread.pdf", "pages.pdf", "spread.png")
 
 
 def pinban(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([*RUN, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+    return subprocess.run([*RUN, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False,
                           env={**os.environ, **(env or {})})
 
 
@@ -118,7 +118,7 @@ def mount_tmpfs(folder: Path, options: str) -> bool:
     folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True).returncode == 0
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, check=False).returncode == 0
 
 
 @pytest.mark.parametrize("options", ["ro,size=1m", "size=96k"], ids=["read-only", "full"])
@@ -133,7 +133,7 @@ def test_an_output_folder_that_cannot_take_the_outputs(tmp_path, options: str) -
         assert "cannot write" in line, line
         assert not [p for p in out.rglob("*") if p.is_file()]  # nothing half-written
     finally:
-        subprocess.run(["umount", str(out)], capture_output=True)
+        subprocess.run(["umount", str(out)], capture_output=True, check=False)
 
 
 def processes_naming(text: str) -> list[int]:

@@ -254,7 +254,7 @@ def test_the_choice_is_deterministic_and_loses_only_the_typed_spaces(text):
 
 def test_jieba_is_asked_only_when_a_word_boundary_could_win(monkeypatch) -> None:
     """A typed space near the middle needs no dictionary (building jieba's costs a second a build)."""
-    import pipeline.layout.fold as fold
+    from pipeline.layout import fold
 
     asked = []
     monkeypatch.setattr(fold, "word_boundaries", lambda text: asked.append(text) or frozenset())

@@ -6,11 +6,11 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from ..errors import PinbanError
 from ..model import Edition, Finding
+from ..sources.tomlpos import TomlLines
 from ..style import Style
 from .photos import check_photos
 
@@ -115,34 +115,6 @@ def furniture_units(edition: Edition, style: Style, toml: TomlLines) -> list[Tex
 
 def plain_unit(block_id: str, kind: str, text: str, where: str, face: str, checked: bool = True) -> TextUnit:
     return TextUnit(block_id, kind, text, where, (Segment(0, len(text), face),), checked)
-
-
-class TomlLines:
-    """Finds edition.toml:N of a key: the model keeps only a table's line, and the key's own
-    line is what an editor wants."""
-
-    def __init__(self, path: Path) -> None:
-        self.name = path.name
-        try:
-            self.lines = re.split(r"\r\n|\r|\n", path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            self.lines = []
-
-    def header(self, table: str, index: int = 0) -> int:
-        pat = re.compile(r"^\s*\[\[?\s*" + re.escape(table) + r"\s*\]")
-        hits = [i + 1 for i, line in enumerate(self.lines) if pat.match(line)]
-        return hits[index] if index < len(hits) else 0
-
-    def key(self, table_line: int, key: str) -> str:
-        pat = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
-        if table_line:
-            for i in range(table_line + 1, len(self.lines) + 1):
-                line = self.lines[i - 1].lstrip()
-                if line.startswith("[") and not line.startswith("[photos."):
-                    break
-                if pat.match(line):
-                    return f"{self.name}:{i}"
-        return f"{self.name}:{table_line}" if table_line else self.name
 
 
 def text_finding(unit: TextUnit, severity: str, code: str, message: str, start: int, end: int, hint: str) -> Finding:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 from typing import Any
 
 from ..errors import PinbanError
@@ -69,3 +70,31 @@ class Locator:
 def key_path(path: str) -> list[str | int]:
     """"photos[2].caption" → ["photos", 2, "caption"]."""
     return [int(m.group(2)) if m.group(2) else m.group(1) for m in re.finditer(r"([^.\[\]]+)|\[(\d+)\]", path)]
+
+
+class TomlLines:
+    """Finds edition.toml:N of a key: the model keeps only a table's line, and the key's own
+    line is what an editor wants."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        try:
+            self.lines = re.split(r"\r\n|\r|\n", path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            self.lines = []
+
+    def header(self, table: str, index: int = 0) -> int:
+        pat = re.compile(r"^\s*\[\[?\s*" + re.escape(table) + r"\s*\]")
+        hits = [i + 1 for i, line in enumerate(self.lines) if pat.match(line)]
+        return hits[index] if index < len(hits) else 0
+
+    def key(self, table_line: int, key: str) -> str:
+        pat = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        if table_line:
+            for i in range(table_line + 1, len(self.lines) + 1):
+                line = self.lines[i - 1].lstrip()
+                if line.startswith("[") and not line.startswith("[photos."):
+                    break
+                if pat.match(line):
+                    return f"{self.name}:{i}"
+        return f"{self.name}:{table_line}" if table_line else self.name
