@@ -71,10 +71,7 @@ def write_pdfs(job: Job, display: DisplayList) -> list[Path]:
     from .render import render_outputs
 
     step("drawing the spread")
-    paths = render_outputs(display, job.style, job.out, job.faces)
-    for p in paths:
-        wrote(p)
-    return paths
+    return render_outputs(display, job.style, job.out, job.faces)
 
 
 def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Finding]:

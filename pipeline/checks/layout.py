@@ -50,20 +50,21 @@ def column_frames(display: DisplayList) -> list[tuple[str, Frame]]:
 
 
 def underset_findings(display: DisplayList) -> list[Finding]:
-    """The report ends more than three grid lines above the foot of the last column."""
+    """The report ends more than three grid lines above the foot of the last column: an error, as
+    a page with a hole may not go to print (rule 26); the build is refused until it is filled."""
     cols = column_frames(display)
     if not cols:
         return []
     page, last = cols[-1]
     if not last.lines:
         empty = sum(1 for _, f in cols if not f.lines)
-        return [Finding("warning", "underset", f"underset: {empty} column(s) stay empty", f"{page}版·第{last.column}栏",
+        return [Finding("error", "underset", f"underset: {empty} column(s) stay empty", f"{page}版·第{last.column}栏",
                         "add text or enlarge a photo; copyfit could not fill the page", page=page,
                         box=(last.x, last.y, last.width, last.height))]
     empty = int((last.y + last.height - last.lines[-1].baseline) / last.leading)  # whole grid lines left
     if empty < 3:
         return []
-    return [Finding("warning", "underset", f"underset: the report ends {empty} lines above the column foot",
+    return [Finding("error", "underset", f"underset: the report ends {empty} lines above the column foot",
                     f"{page}版·第{last.column}栏", "add text or enlarge a photo", page=page,
                     box=(last.x, last.lines[-1].baseline, last.width, last.y + last.height - last.lines[-1].baseline))]
 
