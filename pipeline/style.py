@@ -39,6 +39,21 @@ class ParaStyle:
 
 
 @dataclass(frozen=True)
+class PressStyle:
+    """The printing plant's output condition ([press]): what pages.pdf is separated for."""
+
+    output_profile: Path  # the plant's CMYK ICC profile (output intent, photo separation)
+    output_condition: str  # how the output intent names it
+    ink_limit: float  # total area coverage, % (newsprint: about 240)
+    min_ppi: float  # minimum effective resolution of photos on the page
+    image_ppi: float  # photos are resampled to this at their placed size (never up)
+
+
+STAND_IN_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian libgs-common
+STAND_IN_CONDITION = "STAND-IN Artifex CMYK SWOP (not the plant's profile)"
+
+
+@dataclass(frozen=True)
 class Style:
     name: str
     root: Path
@@ -60,6 +75,7 @@ class Style:
     header_number_size: float
     header_number_face: str
     header_rule: float
+    press: PressStyle
 
     @property
     def column_width(self) -> float:
@@ -105,13 +121,16 @@ def load_style(styles_dir: Path, name: str) -> Style:
     root = Path(styles_dir) / name
     where = f"styles/{name}/{STYLE_FILE}"
     try:
-        data = tomllib.loads((root / STYLE_FILE).read_text(encoding="utf-8"))
+        text = (root / STYLE_FILE).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise PinbanError(f"house style '{name}' not found", where, "edition.toml [edition] style names a folder under styles/") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PinbanError(f"style file is not valid TOML: {exc}", where) from None
     try:
         return build_style(name, root, data)
+    except PressValueError as exc:
+        raise PinbanError(str(exc), f"{where}:{toml_key_line(text, 'press', exc.key)}", exc.hint) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise PinbanError(f"bad or missing style value {exc}", where, "compare with styles/broadsheet/style.toml") from None
 
@@ -147,7 +166,64 @@ def build_style(name: str, root: Path, data: dict[str, Any]) -> Style:
         header_number_size=float(header.get("page_number_size", 24)),
         header_number_face=str(header.get("page_number_face", header["face"])),
         header_rule=float(header.get("rule_pt", 1)),
+        press=press_style(root, data.get("press", {})),
     )
+
+
+class PressValueError(ValueError):
+    def __init__(self, key: str, message: str, hint: str) -> None:
+        super().__init__(f"[press] {key}: {message}")
+        self.key, self.hint = key, hint
+
+
+def press_style(root: Path, d: dict[str, Any]) -> PressStyle:
+    """[press], validated: a CMYK output profile that opens, an ink limit and resolutions in range."""
+    profile = Path(str(d.get("output_profile", STAND_IN_PROFILE)))
+    profile = profile if profile.is_absolute() else root / profile
+    check_cmyk_profile(profile)
+    ink = press_number(d, "ink_limit", 240.0, 100.0, 400.0, "newsprint takes about 240 (%), coated paper 300–330")
+    min_ppi = press_number(d, "min_ppi", 200.0, 72.0, 1200.0, "newsprint needs about 200 ppi")
+    image_ppi = press_number(d, "image_ppi", max(min_ppi, 200.0), min_ppi, 1200.0,
+                             f"at least min_ppi ({min_ppi:g}); 200–300 is plenty for newsprint")
+    condition = str(d.get("output_condition", STAND_IN_CONDITION if profile == STAND_IN_PROFILE else profile.stem))
+    return PressStyle(profile, condition, ink, min_ppi, image_ppi)
+
+
+def press_number(d: dict[str, Any], key: str, default: float, low: float, high: float, hint: str) -> float:
+    value = d.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise PressValueError(key, f"{value!r} is not a number from {low:g} to {high:g}", hint)
+    return float(value)
+
+
+def check_cmyk_profile(path: Path) -> None:
+    """The output profile must be an ICC profile of a CMYK printer (a display or RGB profile is a mistake)."""
+    hint = "name the plant's CMYK ICC profile (e.g. ISOnewspaper26v4.icc) in the style folder, or leave the stand-in"
+    try:
+        head = path.read_bytes()[:128]
+    except OSError:
+        raise PressValueError("output_profile", f"{path.name} cannot be read", hint) from None
+    if len(head) < 128 or head[36:40] != b"acsp":
+        raise PressValueError("output_profile", f"{path.name} is not an ICC profile", hint)
+    if head[16:20] != b"CMYK":
+        raise PressValueError("output_profile", f"{path.name} is a {head[16:20].decode('latin-1').strip()} profile, "
+                              "not CMYK", hint)
+
+
+def toml_key_line(text: str, table: str, key: str) -> int:
+    """The line of `key` under [table], else of the table's header, else 1."""
+    import re
+
+    lines = text.splitlines()
+    header = next((i for i, line in enumerate(lines) if re.match(rf"\s*\[{re.escape(table)}\]", line)), None)
+    if header is None:
+        return 1
+    for i in range(header + 1, len(lines)):
+        if lines[i].lstrip().startswith("["):
+            break
+        if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
+            return i + 1
+    return header + 1
 
 
 def para_style(kind: str, d: dict[str, Any], body_size: float, leading: float) -> ParaStyle:

@@ -12,22 +12,26 @@ from PIL import Image
 from ..display import DisplayList
 from ..project import write_atomic
 from ..style import Style
-from .html import photo_url
+from .html import display_time, photo_url
 from .libraries import import_weasyprint
 
 
-def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None):
+def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None,
+                    served: dict[str, bytes] | None = None):
     """WeasyPrint may read only the edition's and the style's own files: no network, nothing else.
-    Photos come by their pinban-photo: names (see html.photo_url)."""
+    Photos come by their pinban-photo: names (see html.photo_url); `served` are made in memory
+    (the photos as separated for the plant, the output profile)."""
     from urllib.parse import unquote, urlparse
 
     import_weasyprint()
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = [p.resolve() for p in allowed]
 
     class EditionFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url in (served or {}):
+                return URLFetcherResponse(url, served[url])
             if url in (photos or {}):
                 return super().fetch(photos[url].as_uri(), headers)
             if url.startswith("file:"):
@@ -40,29 +44,45 @@ def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None):
     return EditionFetcher(allowed_protocols={"file"})
 
 
-def write_pdf(document: str, style: Style, display: DisplayList) -> bytes:
+def write_pdf(document: str, style: Style, display: DisplayList, images: dict[str, bytes] | None = None) -> bytes:
+    """pages.pdf as WeasyPrint draws it: PDF/X-1a with the house output intent, colours in K
+    (press.press_css); `images` are the photos separated for the plant, by photo URL."""
     from ..project import project_root
+    from .press import PDFX_VARIANT, PROFILE_URL, press_css
 
     weasyprint = import_weasyprint()
 
     roots = [style.root, project_root() / "sources" / display.edition]
     roots += [Path(p.src).parent for page in display.pages for p in page.pictures if p.src]
     photos = {photo_url(p): Path(p.src) for page in display.pages for p in page.pictures if p.src}
+    served = {**(images or {}), PROFILE_URL: style.press.output_profile.read_bytes()}
+    fetcher = url_fetcher_for(roots, photos, served)
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # WeasyPrint opens the photos with Pillow too; pinban check reports huge photos itself
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        doc = weasyprint.HTML(string=document, url_fetcher=url_fetcher_for(roots, photos), base_url=str(style.root))
-        doc.write_pdf(buffer, pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
+        html = weasyprint.HTML(string=document, url_fetcher=fetcher, base_url=str(style.root))
+        profiles: dict = {}  # filled by press_css's @color-profile: the output intent
+        press = weasyprint.CSS(string=press_css(), url_fetcher=fetcher, base_url=str(style.root), color_profiles=profiles)
+        doc = html.render(stylesheets=[press], color_profiles=profiles, pdf_variant=PDFX_VARIANT)
+        # WeasyPrint's PDF/X path stamps the local time where the document has no dates
+        stamp = display_time(display).strftime("%Y-%m-%dT%H:%M:%SZ")
+        doc.metadata.created = doc.metadata.created or stamp
+        doc.metadata.modified = doc.metadata.modified or stamp
+        doc.write_pdf(buffer, pdf_variant=PDFX_VARIANT,
+                      pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
     return buffer.getvalue()
 
 
-def set_bleed_box(pdf: bytes, style: Style) -> bytes:
-    """Record the house bleed (3 mm beyond the trim) as each page's BleedBox."""
+def finish_pages(pdf: bytes, style: Style) -> bytes:
+    """The plant's file finished: each page's BleedBox (the house bleed, 3 mm beyond the trim),
+    colours in CMYK with solid black overprinting, the output intent named for the house."""
     import hashlib
 
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject, RectangleObject
+
+    from .press import finish_pdfx
 
     reader = PdfReader(io.BytesIO(pdf))
     writer = PdfWriter(clone_from=reader)
@@ -70,6 +90,8 @@ def set_bleed_box(pdf: bytes, style: Style) -> bytes:
         left, bottom, right, top = (float(v) for v in page.trimbox)
         b = style.bleed
         page.bleedbox = RectangleObject([left - b, bottom - b, right + b, top + b])
+    finish_pdfx(writer, style.press)
+    writer.pdf_header = b"%PDF-1.4"  # PDF/X-1a:2003 is PDF 1.4
     digest = hashlib.md5(pdf).digest()
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     buffer = io.BytesIO()
@@ -145,9 +167,10 @@ def output_paths(out: Path) -> list[Path]:
     return [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
 
 
-def draw_pdfs(html: str, display: DisplayList, style: Style, out: Path) -> bytes:
-    """pages.pdf (trimmed pages, bleed, crop marks) and spread.pdf imposed from it; returns the spread."""
-    pages = set_bleed_box(write_pdf(html, style, display), style)
+def draw_pdfs(html: str, display: DisplayList, style: Style, out: Path, images: dict[str, bytes] | None = None) -> bytes:
+    """pages.pdf (trimmed pages, bleed, crop marks; PDF/X for the plant) and spread.pdf imposed
+    from it; returns the spread. `display` and `images` as press_pictures made them."""
+    pages = finish_pages(write_pdf(html, style, display, images), style)
     spread = impose_spread(pages, style, display)
     write_atomic(out / "spread.pdf", spread)
     write_atomic(out / "pages.pdf", pages)

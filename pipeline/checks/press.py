@@ -1,0 +1,378 @@
+"""Preflight of the plant's file, pages.pdf, read back: PDF/X-1a keys and the house output intent,
+the boxes, no RGB anywhere, text in K alone, images CMYK or grey at the house resolution, fonts
+embedded, and — from Ghostscript's CMYK separations at a low resolution — the total ink within
+the house limit and no C, M or Y under body text."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..model import Finding
+from ..style import PressStyle, Style
+
+if TYPE_CHECKING:
+    from ..display import DisplayList
+
+PDFX_VERSION = "PDF/X-1a:2003"
+PLANT_FILE = "pages.pdf"
+INK_DPI = 50  # enough to see every photo's shadows and every column of text
+GHOSTSCRIPT_TIMEOUT = 120  # s
+BOX_TOLERANCE = 0.05  # pt
+TEXT_OPS = {b"Tj", b"TJ", b"'", b'"'}
+ALLOWED_SPACES = {"/DeviceCMYK", "/DeviceGray", "/Separation", "/DeviceN"}
+
+
+def press_where(page: str = "") -> str:
+    return f"{PLANT_FILE} {page}版" if page else PLANT_FILE
+
+
+def check_press(pdf: Path, display: DisplayList, style: Style, separations: bool = True) -> list[Finding]:
+    """The findings on the plant file. `separations`: also render it with Ghostscript (seconds,
+    for the CJK fonts) to measure the ink; without, the ink is held by construction only."""
+    from pypdf import PdfReader
+
+    render = start_separations(pdf) if separations else None
+    try:
+        reader = PdfReader(str(pdf))
+        findings = (pdfx_findings(reader, style.press) + box_findings(reader, display, style)
+                    + content_findings(reader, display, style.press) + font_findings(reader))
+    except Exception as exc:  # noqa: BLE001 — an unreadable plant file is itself the finding
+        findings = [Finding("error", "press-unreadable", f"the plant file cannot be read back: {exc}", press_where(),
+                            "this is a pinban bug: please report it")]
+    if render is not None:
+        findings += ink_findings(render, display, style)
+    return findings
+
+
+# --- PDF/X keys and output intent ----------------------------------------------------------------
+
+
+def pdfx_findings(reader: Any, press: PressStyle) -> list[Finding]:
+    hint = "this is a pinban bug: please report it"
+    out = []
+    info = reader.metadata or {}
+    if str(info.get("/GTS_PDFXVersion", "")) != PDFX_VERSION:
+        out.append(Finding("error", "press-pdfx", f"not marked {PDFX_VERSION} (GTS_PDFXVersion)", press_where(), hint))
+    if str(info.get("/Trapped", "")) not in ("/True", "/False"):
+        out.append(Finding("error", "press-pdfx", "no Trapped key", press_where(), hint))
+    if reader.pdf_header > "%PDF-1.4":
+        out.append(Finding("error", "press-pdfx", f"{reader.pdf_header[1:]} is newer than PDF/X-1a allows (1.4)",
+                           press_where(), hint))
+    intents = [i.get_object() for i in reader.trailer["/Root"].get("/OutputIntents", [])]
+    intent = next((i for i in intents if i.get("/S") == "/GTS_PDFX"), None)
+    if intent is None or "/DestOutputProfile" not in intent:
+        return out + [Finding("error", "press-output-intent", "no PDF/X output intent", press_where(), hint)]
+    profile = intent["/DestOutputProfile"].get_object().get_data()
+    if hashlib.sha256(profile).digest() != hashlib.sha256(press.output_profile.read_bytes()).digest():
+        out.append(Finding("error", "press-output-intent", "the output intent is not the house style's profile",
+                           press_where(), "rebuild: the [press] output_profile changed"))
+    return out
+
+
+def box_findings(reader: Any, display: DisplayList, style: Style) -> list[Finding]:
+    """TrimBox the trimmed page, BleedBox the house bleed beyond it, both inside the MediaBox."""
+    out = []
+    trim = (0.0, 0.0, style.page_width, style.page_height)
+    bleed = (-style.bleed, -style.bleed, style.page_width + style.bleed, style.page_height + style.bleed)
+    for page, laid in zip(reader.pages, display.pages):
+        got_trim, got_bleed, media = (tuple(float(v) for v in box) for box in (page.trimbox, page.bleedbox, page.mediabox))
+        wrong = [name for name, got, want in (("TrimBox", got_trim, trim), ("BleedBox", got_bleed, bleed))
+                 if any(abs(g - w) > BOX_TOLERANCE for g, w in zip(got, want))]
+        if media[0] > bleed[0] or media[1] > bleed[1] or media[2] < bleed[2] or media[3] < bleed[3]:
+            wrong.append("MediaBox")
+        if wrong:
+            out.append(Finding("error", "press-boxes", f"{' and '.join(wrong)} wrong for a {style.page_width / 72 * 25.4:.0f}"
+                               f" × {style.page_height / 72 * 25.4:.0f} mm page with {style.bleed / 72 * 25.4:g} mm bleed",
+                               press_where(laid.name), "this is a pinban bug: please report it"))
+    return out
+
+
+def font_findings(reader: Any) -> list[Finding]:
+    from .pdf import collect_fonts  # the rule of what counts as embedded lives there
+
+    fonts: dict[str, bool] = {}
+    for page in reader.pages:
+        collect_fonts(page.get("/Resources"), fonts, depth=0)
+    return [Finding("error", "press-font", f"font {name} is not embedded", press_where(),
+                    "the plant would substitute it: this is a pinban bug, please report it")
+            for name, embedded in sorted(fonts.items()) if not embedded]
+
+
+# --- colours and images, from the content streams -----------------------------------------------
+
+
+@dataclass
+class Graphics:
+    ctm: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    fill: tuple[str, tuple[float, ...]] = ("/DeviceGray", (0.0,))
+    stroke: tuple[str, tuple[float, ...]] = ("/DeviceGray", (0.0,))
+
+
+@dataclass
+class PageColours:
+    """What one page draws: the colour spaces that are not for print, text colours, images."""
+
+    rgb: set[str] = field(default_factory=set)
+    text_colours: set[tuple[str, tuple[float, ...]]] = field(default_factory=set)
+    images: list[tuple[str, int, int, tuple[float, ...]]] = field(default_factory=list)  # space, w, h, ctm
+    transparency: bool = False
+
+
+def content_findings(reader: Any, display: DisplayList, press: PressStyle) -> list[Finding]:
+    out = []
+    for page, laid in zip(reader.pages, display.pages):
+        seen = PageColours()
+        walk(page.get_contents(), page.get("/Resources"), Graphics(), seen, reader, depth=0)
+        out += colour_findings(seen, laid.name) + image_findings(seen, laid, press)
+    return out
+
+
+def colour_findings(seen: PageColours, page: str) -> list[Finding]:
+    hint = "this is a pinban bug: please report it"
+    out = []
+    if seen.rgb:
+        out.append(Finding("error", "press-rgb", f"RGB in the page content ({', '.join(sorted(seen.rgb))})",
+                           press_where(page), hint))
+    rich = sorted({f"{space[1:]} {' '.join(f'{v:g}' for v in values)}" for space, values in seen.text_colours
+                   if not k_only(space, values)})
+    if rich:
+        out.append(Finding("error", "press-text-colour", f"text not in K alone: {'; '.join(rich[:3])}",
+                           press_where(page), "type must print from the black plate only (文字单黑)"))
+    if seen.transparency:
+        out.append(Finding("error", "press-transparency", "transparency, which PDF/X-1a does not allow",
+                           press_where(page), hint))
+    return out
+
+
+def k_only(space: str, values: tuple[float, ...]) -> bool:
+    if space == "/DeviceGray":
+        return True
+    return space == "/DeviceCMYK" and len(values) == 4 and max(values[:3]) <= 0
+
+
+def image_findings(seen: PageColours, laid: Any, press: PressStyle) -> list[Finding]:
+    out = []
+    for space, width, height, ctm in seen.images:
+        name = picture_at(laid, ctm)
+        if space not in ("/DeviceCMYK", "/DeviceGray"):
+            out.append(Finding("error", "press-image-colour", f"{name} is {space[1:]}, not CMYK or grey",
+                               press_where(laid.name), "this is a pinban bug: please report it"))
+        w_in, h_in = math.hypot(ctm[0], ctm[1]) / 72, math.hypot(ctm[2], ctm[3]) / 72
+        ppi = min(width / w_in, height / h_in) if w_in and h_in else math.inf
+        if ppi < press.min_ppi - 0.5:
+            out.append(Finding("error", "press-resolution", f"{name} prints at {ppi:.0f} ppi, under {press.min_ppi:g}",
+                               press_where(laid.name), "place it smaller, or get a larger original"))
+    return out
+
+
+def picture_at(laid: Any, ctm: tuple[float, ...]) -> str:
+    """The photo an image is drawn for, by where its centre falls (PDF y grows upwards)."""
+    x = ctm[4] + (ctm[0] + ctm[2]) / 2
+    y = laid.height - (ctm[5] + (ctm[1] + ctm[3]) / 2)
+    for p in laid.pictures:
+        if p.x <= x <= p.x + p.width and p.y <= y <= p.y + p.height:
+            return f"photo {p.photo_id}"
+    return "an image"
+
+
+def walk(contents: Any, resources: Any, g: Graphics, seen: PageColours, reader: Any, depth: int) -> None:
+    """Follow one content stream (and the forms it draws) with the graphics state that matters here."""
+    from pypdf.generic import ContentStream
+
+    if contents is None or depth > 8:
+        return
+    resources = resources.get_object() if resources is not None else {}
+    stack: list[Graphics] = []
+    for operands, op in ContentStream(contents, reader).operations:
+        if op == b"q":
+            stack.append(Graphics(g.ctm, g.fill, g.stroke))
+        elif op == b"Q" and stack:
+            g = stack.pop()
+        elif op == b"cm":
+            g.ctm = multiply(tuple(float(v) for v in operands), g.ctm)
+        elif op in TEXT_OPS:
+            seen.text_colours.add(g.fill)
+        elif op == b"Do":
+            draw_xobject(resources, str(operands[0]), g, seen, reader, depth)
+        elif op == b"gs":
+            seen.transparency |= is_transparent(resources, str(operands[0]))
+        else:
+            set_colour(op, operands, g, resources, seen)
+
+
+def set_colour(op: bytes, operands: list, g: Graphics, resources: Any, seen: PageColours) -> None:
+    stroke = op[:1].isupper()
+    kind = op.lower()
+    if kind in (b"rg", b"g", b"k"):
+        space = {b"rg": "/DeviceRGB", b"g": "/DeviceGray", b"k": "/DeviceCMYK"}[kind]
+        colour = (space, tuple(float(v) for v in operands))
+    elif kind == b"cs":
+        colour = (colour_space(resources, operands[0]), ())
+    elif kind in (b"sc", b"scn"):
+        current = g.stroke if stroke else g.fill
+        colour = (current[0], tuple(float(v) for v in operands if isinstance(v, int | float)))
+    else:
+        return
+    if colour[0] not in ALLOWED_SPACES:
+        seen.rgb.add(colour[0].lstrip("/"))
+    if stroke:
+        g.stroke = colour
+    else:
+        g.fill = colour
+
+
+def colour_space(resources: Any, name: Any) -> str:
+    """The family of a colour space by name: /DeviceRGB, /ICCBased, /Separation …"""
+    name = str(name)
+    if name in ("/DeviceRGB", "/DeviceGray", "/DeviceCMYK", "/Pattern"):
+        return name
+    space = (resources.get("/ColorSpace") or {}).get(name)
+    space = space.get_object() if space is not None else None
+    if space is None:
+        return name
+    family = space[0] if isinstance(space, list) else space
+    return str(family)
+
+
+def draw_xobject(resources: Any, name: str, g: Graphics, seen: PageColours, reader: Any, depth: int) -> None:
+    xobject = (resources.get("/XObject") or {}).get(name)
+    if xobject is None:
+        return
+    xobject = xobject.get_object()
+    if xobject.get("/Subtype") == "/Image":
+        space = xobject.get("/ColorSpace")
+        space = str(space.get_object()[0] if isinstance(space.get_object(), list) else space) if space else "/Mask"
+        seen.images.append((space, int(xobject["/Width"]), int(xobject["/Height"]), g.ctm))
+        if xobject.get("/SMask") is not None:
+            seen.transparency = True
+    elif xobject.get("/Subtype") == "/Form":
+        matrix = tuple(float(v) for v in xobject.get("/Matrix", (1, 0, 0, 1, 0, 0)))
+        inner = Graphics(multiply(matrix, g.ctm), g.fill, g.stroke)
+        walk(xobject, xobject.get("/Resources", resources), inner, seen, reader, depth + 1)
+
+
+def is_transparent(resources: Any, name: str) -> bool:
+    state = (resources.get("/ExtGState") or {}).get(name)
+    state = state.get_object() if state is not None else {}
+    soft = state.get("/SMask")
+    blend = str(state.get("/BM", "/Normal"))
+    return (float(state.get("/ca", 1)) < 1 or float(state.get("/CA", 1)) < 1
+            or (soft is not None and str(soft) != "/None") or blend not in ("/Normal", "/Compatible"))
+
+
+def multiply(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
+    """m × n for PDF matrices [a b c d e f]."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
+
+
+# --- ink, from Ghostscript's separations -----------------------------------------------------------
+
+
+@dataclass
+class Separations:
+    folder: tempfile.TemporaryDirectory | None
+    process: subprocess.Popen | None
+    problem: str = ""
+
+
+def start_separations(pdf: Path) -> Separations:
+    """Ghostscript renders the bleed box of each page as a CMYK TIFF, in the background."""
+    gs = shutil.which("gs")
+    if gs is None:
+        return Separations(None, None, "Ghostscript (gs) is not installed")
+    folder = tempfile.TemporaryDirectory(prefix="pinban-press-")
+    command = [gs, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiff32nc", f"-r{INK_DPI}", "-dUseBleedBox",
+               "-o", str(Path(folder.name) / "page%d.tif"), str(pdf)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return Separations(folder, process)
+
+
+def read_separations(render: Separations) -> list[Any]:
+    """The CMYK images of the pages; ValueError with Ghostscript's complaint when it failed."""
+    from PIL import Image
+
+    try:
+        _, err = render.process.communicate(timeout=GHOSTSCRIPT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        render.process.kill()
+        render.process.communicate()
+        raise ValueError(f"Ghostscript took over {GHOSTSCRIPT_TIMEOUT} s") from None
+    if render.process.returncode:
+        raise ValueError(f"Ghostscript failed: {err.decode(errors='replace').strip().splitlines()[-1:]}")
+    pages = []
+    for path in sorted(Path(render.folder.name).glob("page*.tif"), key=lambda p: int(p.stem[4:])):
+        with Image.open(path) as im:
+            pages.append(im.copy())
+    return pages
+
+
+def ink_findings(render: Separations, display: DisplayList, style: Style) -> list[Finding]:
+    try:
+        if render.problem:
+            raise ValueError(render.problem)
+        pages = read_separations(render)
+    except (ValueError, OSError) as exc:
+        return [Finding("warning", "press-ink-unmeasured", f"ink not measured: {exc}", press_where(),
+                        "install ghostscript (tools/sysdeps.sh)")]
+    finally:
+        if render.folder is not None:
+            render.folder.cleanup()
+    out = []
+    worst = 0.0
+    for image, laid in zip(pages, display.pages):
+        ink = max_ink(image)
+        worst = max(worst, ink)
+        if ink > style.press.ink_limit:
+            out.append(Finding("error", "press-ink", f"{ink:.0f} % total ink, over the {style.press.ink_limit:g} % limit",
+                               press_where(laid.name), "this is a pinban bug: please report it"))
+        out += text_ink_findings(image, laid, style)
+    out.append(Finding("info", "press-summary", f"{PDFX_VERSION}, max ink {worst:.0f} % of {style.press.ink_limit:g} %",
+                       press_where()))
+    return out
+
+
+def max_ink(cmyk: Any) -> float:
+    """The largest C+M+Y+K of any pixel, in %."""
+    from PIL import ImageMath
+
+    c, m, y, k = cmyk.split()
+    total = ImageMath.lambda_eval(lambda a: a["c"] + a["m"] + a["y"] + a["k"], c=c, m=m, y=y, k=k)
+    return total.getextrema()[1] / 255 * 100
+
+
+def text_ink_findings(cmyk: Any, laid: Any, style: Style) -> list[Finding]:
+    """No C, M or Y where a body line stands: the first such line of the page is named."""
+    from .layout import line_finding
+
+    colour = colour_plates(cmyk)
+    scale = INK_DPI / 72
+    for frame in laid.frames:
+        if frame.kind != "column":
+            continue
+        for i, line in enumerate(frame.lines):
+            if line.kind != "body" or not line.spans:
+                continue
+            size = line.spans[0].size
+            box = tuple(round((v + style.bleed) * scale) for v in
+                        (line.x, line.baseline - 0.8 * size, line.x + line.measure, line.baseline + 0.1 * size))
+            if box[2] > box[0] and box[3] > box[1] and colour.crop(box).getextrema()[1] > 0:
+                return [line_finding("error", "press-text-ink", "C/M/Y ink under body text", "type must print from "
+                                     "the black plate only (文字单黑)", laid.name, frame, line, i)]
+    return []
+
+
+def colour_plates(cmyk: Any) -> Any:
+    """One band: the most of C, M or Y at each pixel."""
+    from PIL import ImageChops
+
+    c, m, y, _ = cmyk.split()
+    return ImageChops.lighter(ImageChops.lighter(c, m), y)

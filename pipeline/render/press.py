@@ -1,0 +1,379 @@
+"""The plant's file: pages.pdf as PDF/X-1a:2003, separated for the house's output condition.
+
+Why PDF/X-1a:2003 and not X-4: a newspaper plant's RIP gets exactly what it prints — every
+colour already CMYK (or K), no transparency, no colour management left to the RIP, which is what
+Chinese newspaper plants ask for (方正 and InDesign newspaper presets export X-1a). X-4 would
+leave RGB photos for the RIP to separate, with an ink limit pinban could not vouch for; and
+WeasyPrint's X-4 path writes a random document ID, so the bytes would change on every build.
+
+What happens here, so that `pinban check` finds it so:
+- photos are cropped to what shows, resampled to the placed size × image_ppi (downsampling
+  first makes the colour work cheap), separated from their ICC profile (sRGB when untagged) to
+  the output profile by LittleCMS, with the total ink held to the house limit; a grey photo
+  becomes a K-only DeviceGray image. The files in the sources are never touched.
+- text, rules and furniture are drawn in K only (device-cmyk(0 0 0 1)); whatever WeasyPrint
+  still draws in RGB (its crop marks) is turned into CMYK afterwards, neutral greys into K.
+- solid black (100 % K) overprints, as plants expect of black type and rules: no white gap
+  round a letter when the plates do not register.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from ..display import DisplayList, Picture
+from ..style import PressStyle
+from .html import photo_url
+
+PDFX_VARIANT = "pdf/x-1a"
+PROFILE_URL = "pinban-press:output-profile.icc"
+LUT_POINTS = 17  # grid of the RGB → CMYK table; LittleCMS fills it, Pillow interpolates it
+JPEG_QUALITY = 90
+INK_MARGIN = 4.0  # % below the house limit: JPEG's rounding noise adds a little to some pixels
+GREY_TOLERANCE = 10  # channel difference (of 255) still taken as neutral: JPEG colour noise
+GREY_SHARE = 0.002  # a photo with no more than this share of coloured pixels is a grey photo
+WORKERS = 2  # Pillow releases the GIL while it decodes, resamples and encodes
+
+
+# --- photos ---------------------------------------------------------------------------------
+
+
+def press_pictures(display: DisplayList, press: PressStyle) -> tuple[DisplayList, dict[str, bytes]]:
+    """The display list with each photo as the plant gets it: cropped to what shows, its pixel
+    size the placed size × image_ppi (never more than the source has), and the separated JPEG
+    for each photo URL. Layout positions are unchanged."""
+    pictures = [p for page in display.pages for p in page.pictures if p.src and p.pixels[0]]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        done = dict(zip((photo_url(p) for p in pictures), pool.map(lambda p: separate_picture(p, press), pictures)))
+    pages = tuple(
+        replace(page, pictures=tuple(done[photo_url(p)][0] if photo_url(p) in done else p for p in page.pictures))
+        for page in display.pages
+    )
+    return replace(display, pages=pages), {url: data for url, (_, data) in done.items()}
+
+
+def target_size(p: Picture, ppi: float) -> tuple[int, int]:
+    """Pixels for the crop at `ppi` as placed, or the crop's own pixels when it has fewer."""
+    _, _, cw, ch = p.crop
+    want = math.ceil(p.width / 72 * ppi), math.ceil(p.height / 72 * ppi)
+    return (want if want[0] < cw and want[1] < ch else (max(1, round(cw)), max(1, round(ch))))
+
+
+def separate_picture(p: Picture, press: PressStyle) -> tuple[Picture, bytes]:
+    from ..sources.photos import open_image
+
+    size = target_size(p, press.image_ppi)
+    cl, ct, cw, ch = p.crop
+    with open_image(p.src) as im:
+        icc = im.info.get("icc_profile") or None
+        # a JPEG decodes at 1/2, 1/4 or 1/8 scale for free: never more pixels than needed
+        im.draft(im.mode if im.mode in ("RGB", "L", "CMYK") else "RGB",
+                 (math.ceil(p.pixels[0] * size[0] / cw), math.ceil(p.pixels[1] * size[1] / ch)))
+        kx, ky = im.size[0] / p.pixels[0], im.size[1] / p.pixels[1]
+        box = (cl * kx, ct * ky, (cl + cw) * kx, (ct + ch) * ky)
+        small = flattened(im).resize(size, resample=RESAMPLE, box=box)
+    placed = replace(p, pixels=size, crop=(0.0, 0.0, float(size[0]), float(size[1])))
+    return placed, jpeg(separated(small, icc, press))
+
+
+def flattened(im: Any) -> Any:
+    """8-bit RGB, L or CMYK; transparency composited onto white paper."""
+    from PIL import Image
+
+    if im.mode in ("RGB", "L", "CMYK"):
+        return im
+    if "transparency" in im.info or im.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        rgba = im.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("RGB")
+    return im.convert("RGB")
+
+
+def separated(im: Any, icc: bytes | None, press: PressStyle) -> Any:
+    """CMYK for the output profile with the ink held to the limit, or, for a grey photo, K only (L)."""
+    if im.mode == "CMYK":
+        im = to_srgb(im, icc, press)
+        icc = None
+    if im.mode == "L" or is_grey(im):
+        return im.convert("L").point(grey_curve(str(press.output_profile)))
+    return im.filter(separation_lut(icc, str(press.output_profile), press.ink_limit))
+
+
+def is_grey(rgb: Any) -> bool:
+    from PIL import ImageChops
+
+    r, g, b = rgb.split()
+    spread = ImageChops.lighter(ImageChops.difference(r, g), ImageChops.difference(g, b))
+    coloured = sum(spread.histogram()[GREY_TOLERANCE + 1:])
+    return coloured <= GREY_SHARE * rgb.size[0] * rgb.size[1]
+
+
+def to_srgb(cmyk: Any, icc: bytes | None, press: PressStyle) -> Any:
+    """A CMYK photo in sRGB, to be separated again for this plant (untagged: taken as this plant's CMYK)."""
+    from PIL import ImageCms
+
+    source = source_profile(icc) if icc else output_profile(str(press.output_profile))
+    return ImageCms.profileToProfile(cmyk, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+
+
+def jpeg(im: Any) -> bytes:
+    buffer = io.BytesIO()
+    im.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=False)
+    return buffer.getvalue()
+
+
+def source_profile(icc: bytes | None) -> Any:
+    from PIL import ImageCms
+
+    if icc:
+        try:
+            return ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        except (OSError, ImageCms.PyCMSError):
+            pass  # a broken embedded profile: the photo is taken as sRGB, as an untagged one
+    return ImageCms.createProfile("sRGB")
+
+
+@lru_cache(maxsize=16)
+def output_profile(path: str) -> Any:
+    from PIL import ImageCms
+
+    return ImageCms.getOpenProfile(path)
+
+
+def separation_lut(icc: bytes | None, profile: str, ink_limit: float) -> Any:
+    digest = hashlib.sha256(icc).hexdigest() if icc else ""
+    return cached_lut(digest, icc, profile, ink_limit)
+
+
+_LUTS: dict[tuple[str, str, float], Any] = {}
+
+
+def cached_lut(digest: str, icc: bytes | None, profile: str, ink_limit: float) -> Any:
+    """An RGB → CMYK table: each grid point separated by LittleCMS (relative colorimetric with
+    black-point compensation), then its total ink held to the limit. Kept for the process."""
+    from PIL import Image, ImageCms, ImageFilter
+
+    key = (digest, profile, ink_limit)
+    if key in _LUTS:
+        return _LUTS[key]
+    n = LUT_POINTS
+    levels = [round(i * 255 / (n - 1)) for i in range(n)]
+    grid = Image.new("RGB", (n ** 3, 1))
+    grid.putdata([(r, g, b) for b in levels for g in levels for r in levels])
+    transform = ImageCms.buildTransform(source_profile(icc), output_profile(profile), "RGB", "CMYK",
+                                        ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                                        flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+    cmyk = ImageCms.applyTransform(grid, transform).tobytes()
+    limit = (ink_limit - INK_MARGIN) / 100 * 255
+    table = []
+    for i in range(0, len(cmyk), 4):
+        table += [v / 255 for v in limit_ink(cmyk[i], cmyk[i + 1], cmyk[i + 2], cmyk[i + 3], limit)]
+    _LUTS[key] = lut = ImageFilter.Color3DLUT(n, table, channels=4, target_mode="CMYK")
+    return lut
+
+
+def limit_ink(c: float, m: float, y: float, k: float, limit: float) -> tuple[float, float, float, float]:
+    """The same colour within `limit` total ink (values 0–255): first the grey part of C, M and Y
+    goes to K (under-colour removal: each unit moved saves two), then C, M, Y are scaled down."""
+    excess = c + m + y + k - limit
+    if excess <= 0:
+        return c, m, y, k
+    moved = min(min(c, m, y), excess / 2, 255 - k)
+    c, m, y, k = c - moved, m - moved, y - moved, k + moved
+    colour = c + m + y
+    if colour + k > limit and colour > 0:
+        f = max(0.0, limit - k) / colour
+        c, m, y = c * f, m * f, y * f
+    return c, m, y, k
+
+
+@lru_cache(maxsize=16)
+def grey_curve(profile: str) -> list[int]:
+    """Grey level (sRGB tone) → DeviceGray value printing the same lightness in K alone on this
+    plant's profile (its dot gain included): 256 entries for Image.point."""
+    from PIL import Image, ImageCms
+
+    lab = ImageCms.createProfile("LAB")
+    ramp = list(range(256))
+    k_ramp = Image.new("CMYK", (256, 1))
+    k_ramp.putdata([(0, 0, 0, k) for k in ramp])
+    k_light = ImageCms.profileToProfile(k_ramp, output_profile(profile), lab, outputMode="LAB").tobytes()[0::3]
+    grey = Image.new("RGB", (256, 1))
+    grey.putdata([(v, v, v) for v in ramp])
+    grey_light = ImageCms.profileToProfile(grey, ImageCms.createProfile("sRGB"), lab, outputMode="LAB").tobytes()[0::3]
+    curve = []
+    for light in grey_light:  # k_light falls as K rises: the first K as dark as the grey
+        k = next((k for k in ramp if k_light[k] <= light), 255)
+        curve.append(255 - k)
+    return curve
+
+
+RESAMPLE = 3  # PIL.Image.Resampling.BICUBIC: sharp enough for a 100 lpi newsprint screen
+
+
+# --- CSS --------------------------------------------------------------------------------------
+
+
+def press_css() -> str:
+    """The output intent, and everything WeasyPrint draws from the page's CSS in K alone.
+    WeasyPrint's own crop marks are off: they are drawn with a transparent fill, which PDF/X-1a
+    forbids; crop_marks() draws them instead."""
+    k = "device-cmyk(0 0 0 1)"
+    return (f"@color-profile device-cmyk {{src:url({PROFILE_URL});components:cyan,magenta,yellow,black}}\n"
+            "@page{marks:none!important}\n"
+            f"html{{color:{k}}}\n"
+            f".rule{{background:{k}!important}}\n"
+            ".pic{background:device-cmyk(0 0 0 0.13)!important}\n"
+            f".ph{{color:{k}!important;border-color:{k}!important;background:device-cmyk(0 0 0 0.05)!important}}\n")
+
+
+# --- the PDF afterwards -------------------------------------------------------------------------
+
+NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
+COLOUR_OP = re.compile(
+    rb"(?<![\w/.])((?:" + NUMBER + rb"\s+){0,3}" + NUMBER + rb")\s+(rg|RG|g|G|k|K|scn|SCN|sc|SC)(?![\w*])"
+)
+CMYK_SPACE = re.compile(rb"/DeviceCMYK\s+(cs|CS)")
+OVERPRINT = {"fill": "/PbOPf", "stroke": "/PbOPs"}
+KNOCKOUT = {"fill": "/PbKOf", "stroke": "/PbKOs"}
+
+
+def press_content(data: bytes, to_cmyk) -> bytes:
+    """A content stream with every colour in DeviceCMYK `k`/`K` (neutral RGB and grey as K alone,
+    other RGB through the output profile), 100 % K overprinting and any other colour knocking out.
+
+    WeasyPrint writes strings as hex (<…>), so colour operators are found by their tokens."""
+
+    def colour(match: re.Match) -> bytes:
+        values = [float(v) for v in match.group(1).split()]
+        op = match.group(2).decode()
+        stroke = op[0].isupper()
+        if op.lower() in ("scn", "sc") and len(values) != 4:
+            return match.group(0)  # a pattern or another space: left for the preflight to judge
+        if op.lower() in ("rg",) and len(values) != 3 or op.lower() == "g" and len(values) != 1:
+            return match.group(0)
+        if op.lower() == "k" and len(values) != 4:
+            return match.group(0)
+        if op.lower() == "g":
+            cmyk = (0.0, 0.0, 0.0, 1 - values[0])
+        elif op.lower() == "rg":
+            cmyk = to_cmyk(tuple(values))
+        else:
+            cmyk = tuple(values)
+        return set_cmyk(cmyk, stroke)
+
+    data = CMYK_SPACE.sub(b"", data)  # k/K select DeviceCMYK themselves
+    return COLOUR_OP.sub(colour, data)
+
+
+def set_cmyk(cmyk: tuple[float, ...], stroke: bool) -> bytes:
+    values = " ".join(f"{v:.4f}".rstrip("0").rstrip(".") or "0" for v in cmyk)
+    which = "stroke" if stroke else "fill"
+    solid_black = cmyk[:3] == (0, 0, 0) and cmyk[3] >= 0.999
+    state = OVERPRINT[which] if solid_black else KNOCKOUT[which]
+    return f"{values} {'K' if stroke else 'k'} {state} gs".encode("ascii")
+
+
+def overprint_states() -> dict[str, dict[str, Any]]:
+    """ExtGState entries: overprint on (OPM 1: zero components leave the plates below alone) or off."""
+    return {
+        OVERPRINT["fill"]: {"/op": True, "/OPM": 1},
+        OVERPRINT["stroke"]: {"/OP": True, "/OPM": 1},
+        KNOCKOUT["fill"]: {"/op": False},
+        KNOCKOUT["stroke"]: {"/OP": False},
+    }
+
+
+def rgb_to_cmyk(profile: str):
+    """One RGB colour → CMYK fractions: neutral greys to K alone, other colours by LittleCMS."""
+
+    @lru_cache(maxsize=256)
+    def convert(rgb: tuple[float, ...]) -> tuple[float, ...]:
+        from PIL import Image, ImageCms
+
+        if max(rgb) - min(rgb) < 1e-3:
+            return (0.0, 0.0, 0.0, round(1 - rgb[0], 4))
+        pixel = Image.new("RGB", (1, 1), tuple(round(v * 255) for v in rgb))
+        cmyk = ImageCms.profileToProfile(pixel, ImageCms.createProfile("sRGB"), output_profile(profile),
+                                         outputMode="CMYK").getpixel((0, 0))
+        return tuple(round(v / 255, 4) for v in cmyk)
+
+    return convert
+
+
+def finish_pdfx(writer: Any, press: PressStyle) -> None:
+    """On a pypdf writer of WeasyPrint's PDF/X: every content stream (pages and the forms they
+    draw) in CMYK with solid black overprinting, and the output intent named for the house."""
+    from pypdf.generic import BooleanObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+    convert = rgb_to_cmyk(str(press.output_profile))
+    states = DictionaryObject({
+        NameObject(name): DictionaryObject({
+            NameObject("/Type"): NameObject("/ExtGState"),
+            **{NameObject(k): BooleanObject(v) if isinstance(v, bool) else NumberObject(v) for k, v in entries.items()},
+        })
+        for name, entries in overprint_states().items()
+    })
+    states_ref = None
+    done: set[int] = set()
+    for page in writer.pages:
+        states_ref = states_ref or writer._add_object(states)
+        rewrite_contents(page, convert, states_ref, done, writer, crop_marks(page))
+    for intent in writer._root_object.get("/OutputIntents", []):
+        intent = intent.get_object()
+        intent[NameObject("/OutputConditionIdentifier")] = TextStringObject(press.output_condition)
+        intent[NameObject("/OutputCondition")] = TextStringObject(press.output_condition)
+        intent[NameObject("/Info")] = TextStringObject(press.output_condition)
+
+
+def crop_marks(page: Any) -> bytes:
+    """Crop marks in registration (every plate), in the slug: each trim edge extended from the
+    media edge to halfway to the trim, clear of the bleed — where WeasyPrint puts its own."""
+    left, bottom, right, top = (float(v) for v in page.trimbox)
+    m_left, m_bottom, m_right, m_top = (float(v) for v in page.mediabox)
+    lines = []
+    for x, y, dx in ((left, top, m_left), (left, bottom, m_left), (right, top, m_right), (right, bottom, m_right)):
+        lines.append((dx, y, (dx + x) / 2, y))  # horizontal, along the top or bottom trim edge
+    for x, y, dy in ((left, top, m_top), (right, top, m_top), (left, bottom, m_bottom), (right, bottom, m_bottom)):
+        lines.append((x, dy, x, (dy + y) / 2))  # vertical, along the left or right trim edge
+    paths = " ".join(f"{x1:.3f} {y1:.3f} m {x2:.3f} {y2:.3f} l" for x1, y1, x2, y2 in lines)
+    return f"\nq 0.5 w 1 1 1 1 K {KNOCKOUT['stroke']} gs {paths} S Q\n".encode("ascii")
+
+
+def rewrite_contents(holder: Any, convert, states_ref: Any, done: set[int], writer: Any, extra: bytes = b"") -> None:
+    """The content of a page or form XObject, and of the forms it draws, through press_content
+    (`extra` drawn after a page's content); the overprint states added to its resources."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
+
+    is_page = "/Contents" in holder
+    if is_page:
+        contents = holder["/Contents"].get_object()
+        data = holder.get_contents().get_data() if isinstance(contents, ArrayObject) else contents.get_data()
+        stream = StreamObject()
+        stream.set_data(press_content(data, convert) + extra)
+        holder[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
+    else:
+        holder.set_data(press_content(holder.get_data(), convert))
+    resources = holder.get("/Resources")
+    if resources is None:
+        resources = holder[NameObject("/Resources")] = DictionaryObject()
+    resources = resources.get_object()
+    ext = resources.get("/ExtGState")
+    if ext is None:
+        resources[NameObject("/ExtGState")] = states_ref
+    else:
+        ext = ext.get_object()
+        for name, value in states_ref.get_object().items():
+            ext[NameObject(name)] = value
+    for ref in (resources.get("/XObject") or DictionaryObject()).get_object().values():
+        xobject = ref.get_object()
+        if xobject.get("/Subtype") == "/Form" and id(xobject) not in done:
+            done.add(id(xobject))
+            rewrite_contents(xobject, convert, states_ref, done, writer)
