@@ -78,6 +78,7 @@ def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Fin
     """What `pinban check` reports, from a layout and a spread.pdf that are already made."""
     from .checks.layout import check_layout
     from .checks.pdf import audit_pdf
+    from .checks.press import PLANT_FILE, check_press
     from .checks.report import sort_findings
     from .checks.text import check_sources
 
@@ -85,6 +86,7 @@ def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Fin
     findings += check_layout(display, job.edition, job.style, already=findings)
     if spread is not None:
         findings += audit_pdf(spread, display, job.edition, job.style)
+        findings += check_press(spread.with_name(PLANT_FILE), display, job.style)
     return sort_findings(findings)
 
 
@@ -92,6 +94,7 @@ def check_edition(job: Job) -> list[Finding]:
     """Sources, then layout, then the rendered PDF. Every failure becomes a finding."""
     from .checks.layout import check_layout
     from .checks.pdf import audit_pdf
+    from .checks.press import PLANT_FILE, check_press, start_separations
     from .checks.report import sort_findings
     from .checks.text import check_sources
 
@@ -108,7 +111,9 @@ def check_edition(job: Job) -> list[Finding]:
     findings += failed
     pdf = next((Path(p) for p in paths or () if Path(p).name == "spread.pdf"), None)
     if pdf is not None:
+        plant = start_separations(pdf.with_name(PLANT_FILE))  # Ghostscript, beside the audit
         findings += audit_pdf(pdf, display, job.edition, job.style)
+        findings += check_press(pdf.with_name(PLANT_FILE), display, job.style, plant)
     return sort_findings(findings)
 
 

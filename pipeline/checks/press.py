@@ -33,12 +33,12 @@ def press_where(page: str = "") -> str:
     return f"{PLANT_FILE} {page}版" if page else PLANT_FILE
 
 
-def check_press(pdf: Path, display: DisplayList, style: Style, separations: bool = True) -> list[Finding]:
-    """The findings on the plant file. `separations`: also render it with Ghostscript (seconds,
-    for the CJK fonts) to measure the ink; without, the ink is held by construction only."""
+def check_press(pdf: Path, display: DisplayList, style: Style, render: Separations | None = None) -> list[Finding]:
+    """The findings on the plant file; with `render` (start_separations), also the ink measured on
+    Ghostscript's separations — seconds, for the embedded CJK fonts, so `pinban check` does it
+    and a build relies on the separation holding the limit by construction."""
     from pypdf import PdfReader
 
-    render = start_separations(pdf) if separations else None
     try:
         reader = PdfReader(str(pdf))
         findings = (pdfx_findings(reader, style.press) + box_findings(reader, display, style)

@@ -11,7 +11,7 @@ from ..project import write_atomic
 from ..style import Style
 from .html import display_time, pages_html
 from .pdf import draw_pdfs, output_paths
-from .press import press_pictures
+from .press import press_display
 from .preview import preview_png
 from .worker import RenderWorker
 
@@ -22,9 +22,9 @@ def render_outputs(display: DisplayList, style: Style, out: Path, faces: dict[st
     from ..fonts import load_face
 
     faces = faces or {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
-    press, images = press_pictures(display, style.press)  # the photos as the plant gets them
-    document = pages_html(press, style, faces, created or display_time(display))
-    spread = draw_pdfs(document, press, style, out, images)
+    plant = press_display(display, style.press)  # the photos as the plant gets them
+    document = pages_html(plant, style, faces, created or display_time(display))
+    spread = draw_pdfs(document, display, style, out)
     write_atomic(out / "spread.png", preview_png(spread))
     return output_paths(out)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 from PIL import Image
@@ -14,13 +16,14 @@ from ..project import write_atomic
 from ..style import Style
 from .html import display_time, photo_url
 from .libraries import import_weasyprint
+from .press import WORKERS, separate_photos
 
 
 def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None,
-                    served: dict[str, bytes] | None = None):
+                    served: dict[str, bytes | Callable[[], bytes]] | None = None):
     """WeasyPrint may read only the edition's and the style's own files: no network, nothing else.
     Photos come by their pinban-photo: names (see html.photo_url); `served` are made in memory
-    (the photos as separated for the plant, the output profile)."""
+    (the photos as separated for the plant, still being made or made, and the output profile)."""
     from urllib.parse import unquote, urlparse
 
     import_weasyprint()
@@ -31,7 +34,8 @@ def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None,
     class EditionFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url in (served or {}):
-                return URLFetcherResponse(url, served[url])
+                body = served[url]
+                return URLFetcherResponse(url, body() if callable(body) else body)
             if url in (photos or {}):
                 return super().fetch(photos[url].as_uri(), headers)
             if url.startswith("file:"):
@@ -44,9 +48,10 @@ def url_fetcher_for(allowed: list[Path], photos: dict[str, Path] | None = None,
     return EditionFetcher(allowed_protocols={"file"})
 
 
-def write_pdf(document: str, style: Style, display: DisplayList, images: dict[str, bytes] | None = None) -> bytes:
+def write_pdf(document: str, style: Style, display: DisplayList, photos: dict[str, Future]) -> bytes:
     """pages.pdf as WeasyPrint draws it: PDF/X-1a with the house output intent, colours in K
-    (press.press_css); `images` are the photos separated for the plant, by photo URL."""
+    (press.press_css). `document` is the HTML of press.press_display(display); `photos` the
+    separate_photos of `display`, still being made while WeasyPrint lays the pages out."""
     from ..project import project_root
     from .press import PDFX_VARIANT, PROFILE_URL, press_css
 
@@ -54,9 +59,10 @@ def write_pdf(document: str, style: Style, display: DisplayList, images: dict[st
 
     roots = [style.root, project_root() / "sources" / display.edition]
     roots += [Path(p.src).parent for page in display.pages for p in page.pictures if p.src]
-    photos = {photo_url(p): Path(p.src) for page in display.pages for p in page.pictures if p.src}
-    served = {**(images or {}), PROFILE_URL: style.press.output_profile.read_bytes()}
-    fetcher = url_fetcher_for(roots, photos, served)
+    files = {photo_url(p): Path(p.src) for page in display.pages for p in page.pictures if p.src}
+    served = {**{url: plant_bytes(job) for url, job in photos.items()},
+              PROFILE_URL: style.press.output_profile.read_bytes()}
+    fetcher = url_fetcher_for(roots, files, served)
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # WeasyPrint opens the photos with Pillow too; pinban check reports huge photos itself
@@ -72,6 +78,10 @@ def write_pdf(document: str, style: Style, display: DisplayList, images: dict[st
         doc.write_pdf(buffer, pdf_variant=PDFX_VARIANT,
                       pdf_identifier=display.edition.encode("utf-8")[:32].ljust(32, b"-"))
     return buffer.getvalue()
+
+
+def plant_bytes(job: Future) -> Callable[[], bytes]:
+    return lambda: job.result().plant
 
 
 def finish_pages(pdf: bytes, style: Style) -> bytes:
@@ -99,12 +109,13 @@ def finish_pages(pdf: bytes, style: Style) -> bytes:
     return buffer.getvalue()
 
 
-def impose_spread(pages: bytes, style: Style, display: DisplayList) -> bytes:
+def impose_spread(pages: bytes, style: Style, display: DisplayList, review: dict[str, bytes] | None = None) -> bytes:
     """One sheet with both trimmed pages side by side, made from pages.pdf (no second layout).
 
     Each page becomes a form XObject whose BBox is its trim box (the form clips to it), drawn
     at the page's offset in the spread. The page's content stream is copied still compressed,
-    its resources cloned: nothing is parsed or re-encoded."""
+    its resources cloned: nothing is parsed or re-encoded. The photos become their `review`
+    JPEGs (RGB, by photo URL): a review copy needs no separation, and its preview draws faster."""
     import hashlib
 
     from pypdf import PdfReader, PdfWriter
@@ -122,13 +133,15 @@ def impose_spread(pages: bytes, style: Style, display: DisplayList) -> bytes:
     sheet = writer.add_blank_page(width=2 * style.page_width, height=style.page_height)
     forms = DictionaryObject()
     drawing = []
+    swapped: dict = {}  # the pages share their images: each review JPEG is written once
     for n, (page, layout_page) in enumerate(zip(reader.pages, display.pages)):
         form = page_form(page, writer)
+        resources = review_resources(page, review or {}, writer, swapped)
         form.update({
             NameObject("/Type"): NameObject("/XObject"),
             NameObject("/Subtype"): NameObject("/Form"),
             NameObject("/BBox"): ArrayObject(FloatObject(float(v)) for v in page.trimbox),
-            NameObject("/Resources"): page["/Resources"].get_object().clone(writer),
+            NameObject("/Resources"): resources,
         })
         name = f"/Page{n}"
         forms[NameObject(name)] = writer._add_object(form)
@@ -144,6 +157,51 @@ def impose_spread(pages: bytes, style: Style, display: DisplayList) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def review_resources(page, review: dict[str, bytes], writer, swapped: dict):
+    """The page's resources for the spread, each photo's image XObject its review JPEG. WeasyPrint
+    names an image i<md5 of its URL><interpolate>; an image not found so keeps the plant's pixels."""
+    import hashlib
+
+    from pypdf.generic import DictionaryObject, NameObject
+
+    by_stem = {"/i" + hashlib.md5(url.encode(), usedforsecurity=False).hexdigest(): data for url, data in review.items()}
+    resources = page["/Resources"].get_object()
+    out = DictionaryObject()
+    for key, value in resources.items():
+        if key != "/XObject" or not review:
+            out[NameObject(key)] = value.clone(writer)
+            continue
+        xobjects = DictionaryObject()
+        for name, ref in value.get_object().items():
+            data = by_stem.get(name[:-1])
+            if data and name not in swapped:
+                swapped[name] = writer._add_object(jpeg_xobject(data, ref.get_object()))
+            xobjects[NameObject(name)] = swapped[name] if data else ref.clone(writer)
+        out[NameObject(key)] = xobjects
+    return out
+
+
+def jpeg_xobject(data: bytes, like):
+    """An image XObject of a JPEG (RGB or grey), drawn as `like` was."""
+    from pypdf.generic import BooleanObject, NameObject, NumberObject, StreamObject
+
+    with Image.open(io.BytesIO(data)) as im:
+        size, mode = im.size, im.mode
+    image = StreamObject()
+    image._data = data
+    image.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Image"),
+        NameObject("/Width"): NumberObject(size[0]),
+        NameObject("/Height"): NumberObject(size[1]),
+        NameObject("/ColorSpace"): NameObject("/DeviceGray" if mode == "L" else "/DeviceRGB"),
+        NameObject("/BitsPerComponent"): NumberObject(8),
+        NameObject("/Filter"): NameObject("/DCTDecode"),
+        NameObject("/Interpolate"): BooleanObject(bool(like.get("/Interpolate", False))),
+    })
+    return image
 
 
 def page_form(page, writer):
@@ -167,11 +225,16 @@ def output_paths(out: Path) -> list[Path]:
     return [out / "spread.pdf", out / "pages.pdf", out / "spread.png"]
 
 
-def draw_pdfs(html: str, display: DisplayList, style: Style, out: Path, images: dict[str, bytes] | None = None) -> bytes:
+def draw_pdfs(html: str, display: DisplayList, style: Style, out: Path) -> bytes:
     """pages.pdf (trimmed pages, bleed, crop marks; PDF/X for the plant) and spread.pdf imposed
-    from it; returns the spread. `display` and `images` as press_pictures made them."""
-    pages = finish_pages(write_pdf(html, style, display, images), style)
-    spread = impose_spread(pages, style, display)
+    from it; returns the spread. `html` is of press.press_display(display)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        photos = separate_photos(display, style.press, pool)
+        pages = finish_pages(write_pdf(html, style, display, photos), style)
+        review = {url: job.result().review for url, job in photos.items()}
+    spread = impose_spread(pages, style, display, review)
     write_atomic(out / "spread.pdf", spread)
     write_atomic(out / "pages.pdf", pages)
     return spread

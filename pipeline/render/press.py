@@ -23,8 +23,8 @@ import hashlib
 import io
 import math
 import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -36,27 +36,45 @@ PDFX_VARIANT = "pdf/x-1a"
 PROFILE_URL = "pinban-press:output-profile.icc"
 LUT_POINTS = 17  # grid of the RGB → CMYK table; LittleCMS fills it, Pillow interpolates it
 JPEG_QUALITY = 90
+REVIEW_QUALITY = 85  # the review copy is looked at on screen
 INK_MARGIN = 4.0  # % below the house limit: JPEG's rounding noise adds a little to some pixels
 GREY_TOLERANCE = 10  # channel difference (of 255) still taken as neutral: JPEG colour noise
 GREY_SHARE = 0.002  # a photo with no more than this share of coloured pixels is a grey photo
-WORKERS = 2  # Pillow releases the GIL while it decodes, resamples and encodes
+GREY_SAMPLE = 4  # judged on a 1:4 reduction: as telling, a tenth of the work
+WORKERS = 2  # threads: Pillow releases the GIL while it decodes, resamples and encodes
 
 
 # --- photos ---------------------------------------------------------------------------------
 
 
-def press_pictures(display: DisplayList, press: PressStyle) -> tuple[DisplayList, dict[str, bytes]]:
-    """The display list with each photo as the plant gets it: cropped to what shows, its pixel
-    size the placed size × image_ppi (never more than the source has), and the separated JPEG
-    for each photo URL. Layout positions are unchanged."""
+def press_display(display: DisplayList, press: PressStyle) -> DisplayList:
+    """The display list with each photo as the plant gets it — cropped to what shows, its pixel
+    size the placed size × image_ppi (never more than the source has) — so the HTML places the
+    separated image that separate_photos makes. Positions are unchanged; no pixel is read."""
+    def placed(p: Picture) -> Picture:
+        if not p.src or not p.pixels[0]:
+            return p
+        size = target_size(p, press.image_ppi)
+        return replace(p, pixels=size, crop=(0.0, 0.0, float(size[0]), float(size[1])))
+
+    return replace(display, pages=tuple(replace(page, pictures=tuple(placed(p) for p in page.pictures))
+                                        for page in display.pages))
+
+
+@dataclass(frozen=True)
+class Separated:
+    """One photo at its placed size: for the plant (CMYK, or K-only grey) and for the review copy
+    (RGB as the source was: spread.pdf and its preview need no separation)."""
+
+    plant: bytes
+    review: bytes
+
+
+def separate_photos(display: DisplayList, press: PressStyle, pool: Executor) -> dict[str, Future]:
+    """Each photo of the (unchanged) display list Separated, by photo URL, made in `pool` in
+    drawing order: WeasyPrint lays the pages out meanwhile and waits only for the photos."""
     pictures = [p for page in display.pages for p in page.pictures if p.src and p.pixels[0]]
-    with ThreadPoolExecutor(WORKERS) as pool:
-        done = dict(zip((photo_url(p) for p in pictures), pool.map(lambda p: separate_picture(p, press), pictures)))
-    pages = tuple(
-        replace(page, pictures=tuple(done[photo_url(p)][0] if photo_url(p) in done else p for p in page.pictures))
-        for page in display.pages
-    )
-    return replace(display, pages=pages), {url: data for url, (_, data) in done.items()}
+    return {photo_url(p): pool.submit(separate_picture, p, press) for p in pictures}
 
 
 def target_size(p: Picture, ppi: float) -> tuple[int, int]:
@@ -66,7 +84,7 @@ def target_size(p: Picture, ppi: float) -> tuple[int, int]:
     return (want if want[0] < cw and want[1] < ch else (max(1, round(cw)), max(1, round(ch))))
 
 
-def separate_picture(p: Picture, press: PressStyle) -> tuple[Picture, bytes]:
+def separate_picture(p: Picture, press: PressStyle) -> Separated:
     from ..sources.photos import open_image
 
     size = target_size(p, press.image_ppi)
@@ -79,8 +97,8 @@ def separate_picture(p: Picture, press: PressStyle) -> tuple[Picture, bytes]:
         kx, ky = im.size[0] / p.pixels[0], im.size[1] / p.pixels[1]
         box = (cl * kx, ct * ky, (cl + cw) * kx, (ct + ch) * ky)
         small = flattened(im).resize(size, resample=RESAMPLE, box=box)
-    placed = replace(p, pixels=size, crop=(0.0, 0.0, float(size[0]), float(size[1])))
-    return placed, jpeg(separated(small, icc, press))
+    review = small if small.mode != "CMYK" else to_srgb(small, icc, press)
+    return Separated(jpeg(separated(small, icc, press)), jpeg(review, REVIEW_QUALITY))
 
 
 def flattened(im: Any) -> Any:
@@ -109,6 +127,7 @@ def separated(im: Any, icc: bytes | None, press: PressStyle) -> Any:
 def is_grey(rgb: Any) -> bool:
     from PIL import ImageChops
 
+    rgb = rgb.reduce(GREY_SAMPLE) if min(rgb.size) >= 8 * GREY_SAMPLE else rgb
     r, g, b = rgb.split()
     spread = ImageChops.lighter(ImageChops.difference(r, g), ImageChops.difference(g, b))
     coloured = sum(spread.histogram()[GREY_TOLERANCE + 1:])
@@ -123,9 +142,9 @@ def to_srgb(cmyk: Any, icc: bytes | None, press: PressStyle) -> Any:
     return ImageCms.profileToProfile(cmyk, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
 
 
-def jpeg(im: Any) -> bytes:
+def jpeg(im: Any, quality: int = JPEG_QUALITY) -> bytes:
     buffer = io.BytesIO()
-    im.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=False)
+    im.save(buffer, "JPEG", quality=quality, optimize=False)
     return buffer.getvalue()
 
 
@@ -215,7 +234,7 @@ def grey_curve(profile: str) -> list[int]:
     return curve
 
 
-RESAMPLE = 3  # PIL.Image.Resampling.BICUBIC: sharp enough for a 100 lpi newsprint screen
+RESAMPLE = 2  # PIL.Image.Resampling.BILINEAR: from the JPEG's draft scale at most 2:1, where it is as sharp
 
 
 # --- CSS --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from ..style import Style
 from .html import display_time, pages_html
 from .libraries import import_weasyprint
 from .pdf import draw_pdfs, output_paths
-from .press import press_pictures
+from .press import press_display
 from .preview import preview_png
 
 
@@ -49,8 +49,8 @@ class RenderWorker:
 
     def render(self, display: DisplayList, style: Style, out: Path, faces: dict[str, Face]) -> list[Path]:
         """Writes spread.pdf and pages.pdf (returns when they are there); the PNG follows."""
-        press, images = press_pictures(display, style.press)  # the photos as the plant gets them
-        self.conn.send((pages_html(press, style, faces, display_time(display)), press, style, out, images))
+        plant = press_display(display, style.press)  # the photos as the plant gets them
+        self.conn.send((pages_html(plant, style, faces, display_time(display)), display, style, out))
         self.expect()
         return output_paths(out)
 
@@ -91,11 +91,11 @@ def worker_main(conn, parent: int) -> None:
     import_weasyprint()  # the point: imported while the parent lays out
 
     try:
-        html, display, style, out, images = conn.recv()
+        html, display, style, out = conn.recv()
     except EOFError:
         return
     try:
-        spread = draw_pdfs(html, display, style, out, images)
+        spread = draw_pdfs(html, display, style, out)
         conn.send(("done", None))
         write_atomic(out / "spread.png", preview_png(spread))
         conn.send(("done", None))
