@@ -1,0 +1,445 @@
+"""The plant's file, read back: pages.pdf is PDF/X-1a:2003 with the house output intent, its text
+in K alone, its images CMYK or grey, its ink within the house limit on Ghostscript's separations,
+and the same bytes whatever the clock says; the preflight finds each fault it is meant to find."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ContentStream, NameObject, RectangleObject, StreamObject
+
+from pipeline.checks.press import check_press, start_separations
+from pipeline.errors import PinbanError
+from pipeline.render.press import limit_ink, separate_picture, target_size
+from pipeline.style import load_style
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
+GS = shutil.which("gs")
+needs_gs = pytest.mark.skipif(GS is None, reason="Ghostscript (gs) is not installed: tools/sysdeps.sh installs it")
+
+
+@pytest.fixture(scope="module")
+def plant(sample_build):
+    display, job, out = sample_build
+    return display, job.style, out / "pages.pdf", PdfReader(str(out / "pages.pdf"))
+
+
+# --- PDF/X and the output intent --------------------------------------------------------------
+
+
+def test_pdfx_keys_and_the_house_output_intent(plant) -> None:
+    _, style, _, reader = plant
+    assert reader.pdf_header == "%PDF-1.4"
+    assert reader.metadata["/GTS_PDFXVersion"] == "PDF/X-1a:2003"
+    assert reader.metadata["/Trapped"] == "/False"
+    assert b"pdfxid:GTS_PDFXVersion>PDF/X-1a:2003<" in reader.xmp_metadata.stream.get_data()
+    [intent] = [i.get_object() for i in reader.trailer["/Root"]["/OutputIntents"]]
+    assert intent["/S"] == "/GTS_PDFX"
+    assert intent["/OutputConditionIdentifier"] == style.press.output_condition
+    assert "STAND-IN" in intent["/OutputConditionIdentifier"]
+    profile = intent["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 4
+    assert profile.get_data() == style.press.output_profile.read_bytes()
+
+
+def test_trim_and_bleed_boxes(plant) -> None:
+    _, style, _, reader = plant
+    for page in reader.pages:
+        assert [round(float(v), 2) for v in page.trimbox] == [0, 0, round(style.page_width, 2), round(style.page_height, 2)]
+        b = style.bleed
+        assert [round(float(v), 2) for v in page.bleedbox] == [
+            round(-b, 2), round(-b, 2), round(style.page_width + b, 2), round(style.page_height + b, 2)]
+        media = [float(v) for v in page.mediabox]
+        assert media[0] < -b and media[2] > style.page_width + b  # crop marks stand in the slug
+
+
+# --- colours, read from the content streams -----------------------------------------------------
+
+
+def drawn(reader: PdfReader):
+    """(operator, fill colour, stroke colour) for every operator of every page and form, with the
+    colour state followed through q/Q; images as ("image", colour space)."""
+    out = []
+
+    def walk(contents, resources, fill, stroke, depth=0):
+        resources = resources.get_object()
+        stack = []
+        for operands, op in ContentStream(contents, reader).operations:
+            if op == b"q":
+                stack.append((fill, stroke))
+            elif op == b"Q":
+                fill, stroke = stack.pop()
+            elif op in (b"rg", b"g", b"k", b"sc", b"scn", b"cs"):
+                fill = (op, tuple(float(v) if not isinstance(v, NameObject) else str(v) for v in operands))
+            elif op in (b"RG", b"G", b"K", b"SC", b"SCN", b"CS"):
+                stroke = (op, tuple(float(v) if not isinstance(v, NameObject) else str(v) for v in operands))
+            elif op == b"Do":
+                xobject = resources["/XObject"][operands[0]].get_object()
+                if xobject["/Subtype"] == "/Image":
+                    out.append(("image", str(xobject["/ColorSpace"]), None))
+                else:
+                    walk(xobject, xobject.get("/Resources", resources), fill, stroke, depth + 1)
+            out.append((op, fill, stroke))
+
+    for page in reader.pages:
+        walk(page.get_contents(), page["/Resources"], (b"g", (0.0,)), (b"G", (0.0,)))
+    return out
+
+
+def test_every_text_colour_is_k_only(plant) -> None:
+    ops = drawn(plant[3])
+    text = [fill for op, fill, _ in ops if op in (b"Tj", b"TJ", b"'", b'"')]
+    assert len(text) > 300
+    for op, values in set(text):
+        assert op == b"g" or (op == b"k" and values[:3] == (0, 0, 0)), f"text drawn in {op} {values}"
+
+
+def test_no_rgb_anywhere_and_images_cmyk_or_grey(plant) -> None:
+    ops = drawn(plant[3])
+    assert not [o for o in ops if o[0] in (b"rg", b"RG")]
+    spaces = {o[1] for o in ops if o[0] == "image"}
+    assert spaces and spaces <= {"/DeviceCMYK", "/DeviceGray"}
+    named = {v for o in ops if o[0] != "image" for colour in o[1:] for v in colour[1] if isinstance(v, str)}
+    assert "/DeviceRGB" not in named
+
+
+def test_solid_black_overprints(plant) -> None:
+    page = plant[3].pages[0]
+    data = page.get_contents().get_data()
+    states = page["/Resources"]["/ExtGState"]
+    black = re.findall(rb"0 0 0 1 k (/\w+) gs", data)
+    assert black, "no solid black fill in the page"
+    for name in set(black):
+        state = states[name.decode()]
+        assert state["/op"].value and state["/OPM"] == 1
+    tints = re.findall(rb"0 0 0 0\.13 k (/\w+) gs", data)  # the grey behind photos knocks out
+    assert tints and not any(states[n.decode()]["/op"].value for n in tints)
+
+
+def test_the_review_copy_keeps_rgb_photos_and_the_sources_are_untouched(sample_build) -> None:
+    _, job, out = sample_build
+    spread = PdfReader(str(out / "spread.pdf"))
+    sheet = spread.pages[0]["/Resources"]["/XObject"]
+    spaces = {str(x.get_object()["/ColorSpace"]) for form in sheet.values()
+              for x in form.get_object()["/Resources"]["/XObject"].values() if x.get_object()["/Subtype"] == "/Image"}
+    assert spaces == {"/DeviceRGB"}
+    for photo in job.edition.photos:
+        with Image.open(photo.path) as im:
+            assert im.mode == "RGB" and im.format == "JPEG"  # still the editor's files
+
+
+# --- ink, on Ghostscript's separations ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def separations(plant, tmp_path_factory):
+    _, _, pdf, _ = plant
+    folder = tmp_path_factory.mktemp("separations")
+    subprocess.run([GS, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiff32nc", "-r50", "-dUseBleedBox",
+                    "-o", str(folder / "p%d.tif"), str(pdf)], check=True, timeout=300)
+    return [Image.open(folder / f"p{n}.tif") for n in (1, 2)]
+
+
+@needs_gs
+def test_total_ink_within_the_limit(plant, separations) -> None:
+    limit = plant[1].press.ink_limit
+    for image in separations:
+        assert image.mode == "CMYK"
+        data = image.tobytes()
+        worst = max(map(sum, zip(data[0::4], data[1::4], data[2::4], data[3::4]))) / 255 * 100
+        assert 150 < worst <= limit  # dark photo areas come near the limit, never past it
+
+
+@needs_gs
+def test_no_cmy_under_body_text_and_text_on_black(plant, separations) -> None:
+    display, style, _, _ = plant
+    scale = 50 / 72
+    checked = 0
+    for image, page in zip(separations, display.pages):
+        c, m, y, k = image.split()
+        for frame in page.frames:
+            for line in frame.lines:
+                if line.kind != "body" or frame.kind != "column":
+                    continue
+                size = line.spans[0].size
+                box = tuple(round((v + style.bleed) * scale) for v in
+                            (line.x, line.baseline - 0.8 * size, line.x + line.measure, line.baseline + 0.1 * size))
+                assert all(band.crop(box).getextrema()[1] == 0 for band in (c, m, y)), f"C/M/Y under “{line.text}”"
+                assert k.crop(box).getextrema()[1] > 0  # the line is there, on the black plate
+                checked += 1
+    assert checked > 400
+
+
+@needs_gs
+def test_preflight_of_the_sample_is_clean(plant) -> None:
+    display, style, pdf, _ = plant
+    assert check_press(pdf, display, style, start_separations(pdf)) == []
+
+
+# --- the same bytes ------------------------------------------------------------------------------
+
+
+def build_pages(out: Path, **env: str) -> bytes:
+    environ = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"} | env
+    subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "pdf", str(SAMPLE), "-o", str(out), "-q"],
+                   check=True, cwd=ROOT, env=environ, timeout=300)
+    return (out / "pages.pdf").read_bytes()
+
+
+def test_same_bytes_with_and_without_source_date_epoch(tmp_path) -> None:
+    edition_midnight = "1736208000"  # 2025-01-07T00:00:00Z, the edition's date
+    unset = build_pages(tmp_path / "a", TZ="Asia/Shanghai")
+    set_same = build_pages(tmp_path / "b", TZ="America/New_York", SOURCE_DATE_EPOCH=edition_midnight)
+    assert unset == set_same
+    assert dates(unset) == ("D:20250107000000Z", "D:20250107000000Z", "2025-01-07T00:00:00Z")
+    later = build_pages(tmp_path / "c", SOURCE_DATE_EPOCH="1736294400")
+    assert dates(later)[0] == "D:20250108000000Z"  # the date is taken, not the clock
+
+
+def dates(pdf: bytes) -> tuple[str, str, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    xmp = reader.xmp_metadata.stream.get_data().decode()
+    return (reader.metadata["/CreationDate"], reader.metadata["/ModDate"],
+            re.search(r"<xmp:CreateDate>([^<]+)<", xmp).group(1))
+
+
+# --- the preflight finds what is wrong ----------------------------------------------------------
+
+
+def altered(pdf: Path, tmp_path: Path, change) -> Path:
+    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
+    change(writer)
+    path = tmp_path / "altered.pdf"
+    writer.write(path)
+    return path
+
+
+def replace_content(writer: PdfWriter, old: bytes, new: bytes) -> None:
+    page = writer.pages[0]
+    stream = StreamObject()
+    stream.set_data(page.get_contents().get_data().replace(old, new))
+    page[NameObject("/Contents")] = writer._add_object(stream)
+
+
+def codes(findings) -> set[str]:
+    return {f.code for f in findings}
+
+
+def test_preflight_finds_rgb_text(plant, tmp_path) -> None:
+    display, style, pdf, _ = plant
+    bad = altered(pdf, tmp_path, lambda w: replace_content(w, b"0 0 0 1 k", b"0 0 0 rg"))
+    found = check_press(bad, display, style)
+    assert codes(found) == {"press-rgb", "press-text-colour"}
+    assert all(f.where == "pages.pdf 02版" for f in found)
+
+
+def test_preflight_finds_rich_black_text(plant, tmp_path) -> None:
+    display, style, pdf, _ = plant
+    bad = altered(pdf, tmp_path, lambda w: replace_content(w, b"0 0 0 1 k", b"0.4 0.3 0.3 1 k"))
+    [found] = check_press(bad, display, style)
+    assert found.code == "press-text-colour" and "DeviceCMYK 0.4 0.3 0.3 1" in found.message
+
+
+def test_preflight_finds_missing_intent_and_wrong_boxes(plant, tmp_path) -> None:
+    display, style, pdf, _ = plant
+
+    def spoil(writer: PdfWriter) -> None:
+        del writer._root_object["/OutputIntents"]
+        writer.pages[1].trimbox = RectangleObject([0, 0, 100, 100])
+
+    found = check_press(altered(pdf, tmp_path, spoil), display, style)
+    assert codes(found) == {"press-output-intent", "press-boxes"}
+    assert next(f for f in found if f.code == "press-boxes").where == "pages.pdf 03版"
+
+
+def test_preflight_finds_low_resolution(plant) -> None:
+    display, style, pdf, _ = plant
+    strict = replace(style, press=replace(style.press, min_ppi=300))
+    found = check_press(pdf, display, strict)
+    assert codes(found) == {"press-resolution"}
+    assert len(found) == sum(len(p.pictures) for p in display.pages)
+    assert re.fullmatch(r"photo p\d\d prints at 2\d\d ppi, under 300", found[0].message)
+
+
+def test_preflight_finds_an_rgb_pdf(plant, tmp_path) -> None:
+    """A plain WeasyPrint PDF (no press step) fails the preflight in every way it should."""
+    import weasyprint
+
+    from pipeline.render.html import pages_html
+    from pipeline.render.pdf import url_fetcher_for
+
+    display, style, _, _ = plant
+    plain = tmp_path / "plain.pdf"
+    weasyprint.HTML(string=pages_html(display, style, faces(style), display_time(display)),
+                    url_fetcher=url_fetcher_for([SAMPLE])).write_pdf(plain)
+    found = codes(check_press(plain, display, style))
+    assert {"press-pdfx", "press-output-intent", "press-rgb", "press-text-colour", "press-boxes"} <= found
+
+
+def faces(style):
+    from pipeline.fonts import load_face
+
+    return {f.key: load_face(f.key, f.family, f.weight) for f in style.faces}
+
+
+def display_time(display):
+    from pipeline.render.html import display_time as when
+
+    return when(display)
+
+
+def ink_pdf(style, path: Path, cmyk: tuple[float, ...], box: tuple[float, float, float, float]) -> Path:
+    """Two pages the size of the bleed box, one rectangle in `cmyk` at `box` (display coordinates)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    b = style.bleed
+    canvas = Canvas(str(path), pagesize=(style.page_width + 2 * b, style.page_height + 2 * b), invariant=1)
+    for _ in range(2):
+        x, y, w, h = box
+        canvas.setFillColorCMYK(*cmyk)
+        canvas.rect(x + b, style.page_height + b - y - h, w, h, stroke=0, fill=1)
+        canvas.showPage()
+    canvas.save()
+    return path
+
+
+@needs_gs
+def test_ink_over_the_limit_is_found(plant, tmp_path) -> None:
+    display, style, _, _ = plant
+    pdf = ink_pdf(style, tmp_path / "ink.pdf", (1, 1, 1, 1), (100, 100, 60, 60))
+    found = [f for f in check_press(pdf, display, style, start_separations(pdf)) if f.code == "press-ink"]
+    assert [f.message for f in found] == ["400 % total ink, over the 240 % limit"] * 2
+
+
+@needs_gs
+def test_colour_under_body_text_is_found(plant, tmp_path) -> None:
+    display, style, _, _ = plant
+    frame = next(f for f in display.pages[0].frames if f.kind == "column")
+    line = next(li for li in frame.lines if li.kind == "body")
+    pdf = ink_pdf(style, tmp_path / "tint.pdf", (0.3, 0, 0, 0), (line.x, line.baseline - 6, 30, 6))
+    found = [f for f in check_press(pdf, display, style, start_separations(pdf)) if f.code == "press-text-ink"]
+    assert found and found[0].where.startswith("02版·第1栏") and found[0].block_id
+
+
+# --- the separation itself ----------------------------------------------------------------------
+
+
+@given(st.tuples(*[st.integers(0, 255)] * 4), st.integers(300, 800))
+def test_limit_ink_holds_the_bound_and_changes_nothing_under_it(cmyk, limit) -> None:
+    out = limit_ink(*cmyk, limit)
+    assert sum(out) <= limit + 1e-6
+    assert all(0 <= v <= 255 for v in out)
+    if sum(cmyk) <= limit:
+        assert out == cmyk
+    else:
+        assert out[3] >= cmyk[3]  # grey goes to black, never the other way
+
+
+def picture_of(path: Path, size: tuple[int, int], width: float):
+    from pipeline.display import Picture
+
+    w, h = size
+    return Picture("t1", "02", 0, 0, width, width * h / w, str(path), size, (0.0, 0.0, float(w), float(h)))
+
+
+def test_a_grey_photo_is_k_only_and_a_colour_photo_within_the_limit(plant, tmp_path) -> None:
+    press = plant[1].press
+    grey, colour = tmp_path / "grey.jpg", tmp_path / "colour.jpg"
+    ramp = Image.linear_gradient("L").resize((600, 400))
+    Image.merge("RGB", [ramp] * 3).save(grey, quality=90)
+    dark = Image.new("RGB", (600, 400), (20, 10, 40))
+    dark.paste((200, 30, 30), (0, 0, 300, 400))
+    dark.save(colour, quality=90)
+    before = hashlib.sha256(colour.read_bytes()).digest()
+
+    g = separate_picture(picture_of(grey, (600, 400), 72), press)
+    with Image.open(io.BytesIO(g.plant)) as im:
+        assert im.mode == "L" and im.size == (200, 134)  # 1 inch at 200 ppi, never upsampled
+        assert im.getextrema()[0] < 40  # the ramp's dark end prints dark
+    c = separate_picture(picture_of(colour, (600, 400), 72), press)
+    with Image.open(io.BytesIO(c.plant)) as im:
+        assert im.mode == "CMYK"
+        data = im.tobytes()
+        worst = max(map(sum, zip(data[0::4], data[1::4], data[2::4], data[3::4])))
+        assert 0.6 * press.ink_limit < worst / 255 * 100 <= press.ink_limit
+    with Image.open(io.BytesIO(c.review)) as im:
+        assert im.mode == "RGB"
+    assert hashlib.sha256(colour.read_bytes()).digest() == before
+
+
+def test_photos_are_resampled_to_the_placed_size_never_up(plant, tmp_path) -> None:
+    press = plant[1].press
+    p = picture_of(tmp_path / "x.jpg", (3000, 2000), 144)  # 2 in wide: 400 px at 200 ppi
+    assert target_size(p, press.image_ppi) == (400, 267)
+    small = picture_of(tmp_path / "x.jpg", (300, 200), 144)  # 150 ppi as it is: kept
+    assert target_size(small, press.image_ppi) == (300, 200)
+
+
+# --- [press] in the house style ----------------------------------------------------------------
+
+
+def style_with(tmp_path: Path, old: str, new: str) -> Path:
+    styles = tmp_path / "styles"
+    shutil.copytree(ROOT / "styles" / "broadsheet", styles / "broadsheet")
+    toml = styles / "broadsheet" / "style.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert old in text
+    toml.write_text(text.replace(old, new), encoding="utf-8")
+    return styles
+
+
+def line_of(styles: Path, key: str) -> int:
+    lines = (styles / "broadsheet" / "style.toml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.startswith(f"{key} ="))
+
+
+@pytest.mark.parametrize(("old", "new", "key", "says"), [
+    ("ink_limit = 240", "ink_limit = 500", "ink_limit", "500 is not a number from 100 to 400"),
+    ("min_ppi = 200", 'min_ppi = "high"', "min_ppi", "'high' is not a number"),
+    ("image_ppi = 200", "image_ppi = 150", "image_ppi", "150 is not a number from 200"),
+    ('output_profile = "/usr/share/color/icc/ghostscript/default_cmyk.icc"', 'output_profile = "plant.icc"',
+     "output_profile", "plant.icc cannot be read"),
+    ('output_profile = "/usr/share/color/icc/ghostscript/default_cmyk.icc"', 'output_profile = "style.toml"',
+     "output_profile", "style.toml is not an ICC profile"),
+])
+def test_bad_press_values_are_one_line_errors(tmp_path, old, new, key, says) -> None:
+    styles = style_with(tmp_path, old, new)
+    with pytest.raises(PinbanError) as err:
+        load_style(styles, "broadsheet")
+    assert says in err.value.message and err.value.message.startswith(f"[press] {key}:")
+    assert err.value.where == f"styles/broadsheet/style.toml:{line_of(styles, key)}"
+    assert "\n" not in str(err.value)
+
+
+def test_an_rgb_profile_is_refused(tmp_path) -> None:
+    rgb = Path("/usr/share/color/icc/ghostscript/srgb.icc")
+    if not rgb.exists():
+        pytest.skip("Ghostscript's profiles are not installed")
+    styles = style_with(tmp_path, 'output_profile = "/usr/share/color/icc/ghostscript/default_cmyk.icc"',
+                        f'output_profile = "{rgb}"')
+    with pytest.raises(PinbanError, match="srgb.icc is a RGB profile, not CMYK"):
+        load_style(styles, "broadsheet")
+
+
+def test_the_plant_profile_sits_beside_the_style(tmp_path) -> None:
+    styles = style_with(tmp_path, 'output_profile = "/usr/share/color/icc/ghostscript/default_cmyk.icc"\n'
+                        'output_condition = "STAND-IN Artifex CMYK SWOP (not the plant\'s profile)"',
+                        'output_profile = "plant.icc"')
+    shutil.copy("/usr/share/color/icc/ghostscript/default_cmyk.icc", styles / "broadsheet" / "plant.icc")
+    press = load_style(styles, "broadsheet").press
+    assert press.output_profile == styles / "broadsheet" / "plant.icc"
+    assert press.output_condition == "plant"  # named after the file when not given
