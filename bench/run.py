@@ -30,6 +30,7 @@ from pathlib import Path
 
 import loop
 import peer_typst
+import press_cost
 import scale
 from scale import Times, measure, median
 
@@ -504,6 +505,7 @@ def main() -> None:
             section(targets(facts))
             if busy_warning(facts):
                 section(busy_warning(facts))
+            section(press_cost.separation_report(edition_arg, args.runs))
         if not args.no_scale and not args.loop:
             section(scaling_report(sample, min(args.runs, 3)))
             section(batch_report(sample))

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Make sure the system packages pinban needs are present; install them when we can
 # (root, or password-less sudo), otherwise stop with one line naming what is missing.
-#   tools/sysdeps.sh          fonts, HarfBuzz subsetter, Pango (for WeasyPrint), fontconfig
+#   tools/sysdeps.sh          fonts, HarfBuzz subsetter, Pango (for WeasyPrint), fontconfig,
+#                             Ghostscript (the plant file's ink preflight; its libgs-common ships
+#                             the stand-in CMYK output profile of the house style's [press])
 #   tools/sysdeps.sh --test   also what the test suite uses (LibreOffice, poppler-utils)
 set -eu
 
-PKGS="fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig"
+PKGS="fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig ghostscript"
 [ "${1:-}" = "--test" ] && PKGS="$PKGS poppler-utils libreoffice-writer-nogui"
 
 missing=""
