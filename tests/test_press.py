@@ -266,13 +266,23 @@ def test_preflight_finds_missing_intent_and_wrong_boxes(plant, tmp_path) -> None
     assert next(f for f in found if f.code == "press-boxes").where == "pages.pdf 03版"
 
 
-def test_preflight_finds_low_resolution(plant) -> None:
+def test_preflight_finds_resolution_lost_below_the_bound(plant) -> None:
+    """Built at 200 ppi, checked against 300: every photo whose source had more than 200 ppi as
+    placed was resampled below what it had and the bound asks (the lower of the two)."""
     display, style, pdf, _ = plant
     strict = replace(style, press=replace(style.press, min_ppi=300))
     found = check_press(pdf, display, strict)
     assert codes(found) == {"press-resolution"}
-    assert len(found) == sum(len(p.pictures) for p in display.pages)
-    assert re.fullmatch(r"photo p\d\d prints at 2\d\d ppi, under 300", found[0].message)
+    placed = {p.photo_id: min(300, round(p.crop[2] / (p.width / 72))) for page in display.pages for p in page.pictures}
+    assert {f.message.split()[1]: int(f.message.split()[-1]) for f in found} == placed
+    assert re.fullmatch(r"photo p\d\d prints at 2\d\d ppi, under \d+", found[0].message)
+
+
+def test_a_small_source_is_not_the_plant_file_s_fault(plant) -> None:
+    display, style, pdf, _ = plant
+    small = tuple(replace(page, pictures=tuple(replace(p, crop=(0, 0, p.width / 72 * 150, p.height / 72 * 150))
+                                               for p in page.pictures)) for page in display.pages)
+    assert check_press(pdf, replace(display, pages=small), style) == []  # photo-resolution's to say
 
 
 def test_preflight_finds_an_rgb_pdf(plant, tmp_path) -> None:
