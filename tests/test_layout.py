@@ -187,19 +187,22 @@ def test_missing_photo_builds_with_placeholder(edition_copy, tmp_path):
     assert "缺图p07" in squash(text)
 
 
-def test_jpegs_embedded_as_they_are(sample_build):
-    """The plant gets the photographer's JPEG bytes, not a re-encoding."""
+def test_the_plant_gets_separated_photos_not_the_source_bytes(sample_build):
+    """The plant gets each photo separated for its press (CMYK JPEGs at the placed size, see
+    test_press.py), never the photographer's bytes re-labelled; the sources keep those."""
     import hashlib
 
     import pypdf
 
     _display, job, out = sample_build
     reader = pypdf.PdfReader(out / "pages.pdf")
-    embedded = set()
+    embedded = {}
     for page in reader.pages:
         for obj in page["/Resources"].get("/XObject", {}).values():
             obj = obj.get_object()
             if obj.get("/Subtype") == "/Image" and obj.get("/Filter") == "/DCTDecode":
-                embedded.add(hashlib.sha256(obj._data).hexdigest())
+                embedded[hashlib.sha256(obj._data).hexdigest()] = str(obj["/ColorSpace"])
+    assert len(embedded) == len(job.edition.photos)
+    assert set(embedded.values()) == {"/DeviceCMYK"}
     for photo in job.edition.photos:
-        assert hashlib.sha256(photo.path.read_bytes()).hexdigest() in embedded, photo.id
+        assert hashlib.sha256(photo.path.read_bytes()).hexdigest() not in embedded, photo.id
