@@ -84,7 +84,7 @@ def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Fin
     findings = check_sources(job.edition, job.style, job.faces)
     findings += check_layout(display, job.edition, job.style, already=findings)
     if spread is not None:
-        findings += audit_pdf(spread, display, job.edition, job.style)
+        findings += audit_pdf(spread, display, job.edition, job.style, job.faces)
     return sort_findings(findings)
 
 
@@ -108,7 +108,7 @@ def check_edition(job: Job) -> list[Finding]:
     findings += failed
     pdf = next((Path(p) for p in paths or () if Path(p).name == "spread.pdf"), None)
     if pdf is not None:
-        findings += audit_pdf(pdf, display, job.edition, job.style)
+        findings += audit_pdf(pdf, display, job.edition, job.style, job.faces)
     return sort_findings(findings)
 
 

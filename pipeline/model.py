@@ -67,6 +67,11 @@ class Photo:
     focus: tuple[float, float] = (0.5, 0.5)
     placement: Placement | None = None
 
+    @property
+    def printed_caption(self) -> str:
+        """The caption as the page prints it: the credit follows as （… 摄）."""
+        return self.caption + (f"（{self.credit} 摄）" if self.credit else "")
+
 
 @dataclass(frozen=True)
 class Credit:

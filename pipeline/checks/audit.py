@@ -27,10 +27,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..display import DisplayList, Frame, TextLine
 from ..model import Finding
 from .readback import Char, per_display_page, read_chars
+
+if TYPE_CHECKING:
+    from .shaping import FontMetrics as Metrics
 
 # --- the rules' character classes (typography.md 1–5, written out here on purpose: the audit
 # must not inherit a mistake from the composer's tables) ------------------------------------------
@@ -71,6 +75,7 @@ class DrawnLine:
     number: int                   # grid line within the column, 1-based
     glyphs: tuple[Glyph, ...]     # in drawing order (the text order)
     composed: TextLine | None     # the composed line nearest this baseline (within half a leading)
+    spaced: frozenset[int] = frozenset()  # i: the source has a space between glyphs i and i + 1
 
     @property
     def kind(self) -> str:
@@ -113,8 +118,28 @@ def drawn_lines(display: DisplayList, pages: list[list[Glyph]]) -> list[DrawnLin
                 if composed is not None and abs(composed.baseline - base) >= display.leading / 2:
                     composed = None
                 number = round((base - first) / display.leading) + 1
-                out.append(DrawnLine(page.name, frame, base, number, tuple(row), composed))
+                out.append(DrawnLine(page.name, frame, base, number, tuple(row), composed,
+                                     source_spaces(row, composed.text if composed else "")))
     return out
+
+
+def source_spaces(row: Sequence[Glyph], composed: str) -> frozenset[int]:
+    """Where the composed text has a word space that the PDF holds no glyph for (a space is
+    drawn as pen movement): indices i of the drawn glyphs the space follows. Empty when the drawn
+    and composed texts differ apart from spaces (nothing can be told then)."""
+    drawn = [g.text for g in row]
+    if "".join(drawn).replace(" ", "") != "".join(composed.split()):
+        return frozenset()
+    out, k = set(), 0
+    rest = composed.strip()
+    for i, ch in enumerate(drawn):
+        if ch.isspace():
+            continue
+        while rest[k].isspace():
+            out.add(i - 1)
+            k += 1
+        k += 1
+    return frozenset(out)
 
 
 def runs(glyphs: list[Glyph], tol: float = 1.0) -> list[list[Glyph]]:
@@ -198,12 +223,22 @@ def solid(ch: str) -> bool:
     return wide(ch) and ch not in MARKS
 
 
-def right_edge(g: Glyph) -> float:
+def right_edge(g: Glyph, metrics: Metrics | None = None) -> float:
     """Where a line ending in `g` ends: a closing mark or stop counts half an em (rule 8: set half
-    width, its ink is flush)."""
+    width, its ink is flush); a Latin letter or digit its shaped advance when the font is known
+    (proportional digits, Latin widths in a Chinese face differ from the PDF's width array)."""
     if g.text in CLOSING or g.text in STOPS:
         return g.x + min(g.advance, g.size / 2)
-    return g.x + g.advance
+    shaped = metrics.advance(g) if metrics is not None and alnum(g.text) else None
+    return g.x + (g.advance if shaped is None else shaped)
+
+
+def same_origin(glyphs: Sequence[Glyph]) -> Sequence[Glyph]:
+    """The line's last glyphs that share the last one's pen position."""
+    k = len(glyphs) - 1
+    while k > 0 and abs(glyphs[k - 1].x - glyphs[-1].x) < 0.01:
+        k -= 1
+    return glyphs[k:]
 
 
 def left_edges(g: Glyph) -> tuple[float, ...]:
@@ -290,7 +325,8 @@ class TypographyAudit:
                 f"(max gap {self.max_gap_em:.3f} em), off-grid {self.off_grid}")
 
 
-def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[Char]] | None = None) -> TypographyAudit:
+def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[Char]] | None = None,
+                     metrics: Metrics | None = None) -> TypographyAudit:
     """Read the built PDF (spread.pdf or pages.pdf) back — or take its characters when the caller
     has read them already — and count the body lines' breaches of typography.md; `findings()`
     names each, where it is, with a box for the proof overlay."""
@@ -302,7 +338,7 @@ def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[C
         return TypographyAudit(problems=(Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}",
                                                  name, "this is a pinban bug: please report it"),))
     lines = drawn_lines(display, pages)
-    auditor = Auditor(display)
+    auditor = Auditor(display, metrics)
     auditor.run(lines)
     return auditor.result(len(lines), time.perf_counter() - start)
 
@@ -310,8 +346,9 @@ def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[C
 class Auditor:
     """Walks the drawn lines in reading order, counting and recording breaches."""
 
-    def __init__(self, display: DisplayList) -> None:
+    def __init__(self, display: DisplayList, metrics: Metrics | None = None) -> None:
         self.display = display
+        self.metrics = metrics
         self.counts: dict[str, int] = dict.fromkeys(
             ("line_start", "line_end", "ragged", "ragged_left", "pairs", "indents", "lone_chars", "splits", "gaps", "off_grid"), 0)
         self.body = 0
@@ -358,7 +395,7 @@ class Auditor:
         if not line.last and end.text in NO_END:
             self.flag("line_end", "pdf-line-end", line, f"the line ends with {end.text}",
                       "typography.md rule 3: an opening mark goes to the next line", [end])
-        if continues and prev is not None and split_unit(prev.glyphs, first.text):
+        if continues and prev is not None and not broke_at_space(prev, line) and split_unit(prev.glyphs, first.text):
             self.flag("splits", "pdf-split", line, f"{prev.glyphs[-1].text}|{first.text}: a number or word is split across lines",
                       "typography.md rule 5: a number or Latin word stays on one line", [first])
 
@@ -375,7 +412,8 @@ class Auditor:
 
     def right(self, line: DrawnLine) -> None:
         edge = line.frame.x + line.frame.width
-        end = right_edge(line.glyphs[-1])
+        # characters drawn at one origin are one glyph (—— in a Chinese run): it reaches their advances on
+        end = right_edge(line.glyphs[-1], self.metrics) + sum(g.advance for g in same_origin(line.glyphs)[:-1])
         dev = end - edge
         if not line.last:
             self.max_ragged = max(self.max_ragged, abs(dev))
@@ -427,21 +465,41 @@ class Auditor:
         elif squeezed := [(i, w) for i, w in gaps if w < -SQUEEZE_TOL]:
             i, w = squeezed[0]
             what, marked = f"{glyphs[i].text}{glyphs[i + 1].text} overlap by {-w:.2f} pt", glyphs[i:i + 2]
-        elif spaced := [i for i in range(len(glyphs) - 1) if inside_unit(glyphs, i)
-                        and glyphs[i + 1].x - glyphs[i].x - glyphs[i].advance > UNIT_GAP_TOL]:
-            i = spaced[0]
-            what, marked = f"spaced out inside {glyphs[i].text}{glyphs[i + 1].text}", glyphs[i:i + 2]
+        elif spaced := [(i, w) for i in range(len(glyphs) - 1) if inside_unit(glyphs, i) and i not in line.spaced
+                        and (w := self.spacing_at(glyphs, i)) > UNIT_GAP_TOL]:
+            i, w = spaced[0]
+            what, marked = f"spaced out inside {glyphs[i].text}{glyphs[i + 1].text} by {w:.3f} pt", glyphs[i:i + 2]
         else:
             return
         self.flag("gaps", "pdf-gap", line, what,
                   "typography.md rule 12: compress marks first, then widen every gap evenly, ≤ 0.25 em; "
                   "never inside words, numbers, —— or ……", marked)
 
+    def spacing_at(self, glyphs: Sequence[Glyph], i: int) -> float:
+        """pt between glyphs i and i + 1 beyond what shaping sets there: the nearer of the font's
+        nominal advance and its shaped one (kerning, proportional digits in a Chinese run; which
+        one Pango used depends on the run's script). 0 inside a ligature, which is one glyph."""
+        a, b = glyphs[i], glyphs[i + 1]
+        drawn = b.x - a.x
+        if self.metrics is None or self.metrics.face(a.font) is None:
+            return drawn - a.advance
+        step = self.metrics.step(a, b)
+        if step is None:
+            return 0.0
+        return min((drawn - a.advance, drawn - step), key=abs)
+
     def grid(self, line: DrawnLine) -> None:
         steps = (line.baseline - self.display.grid_origin) / self.display.leading
         if abs(steps - round(steps)) * self.display.leading > GRID_TOL:
             self.flag("off_grid", "pdf-off-grid", line, f"baseline {line.baseline:.2f} pt is off the baseline grid",
                       "typography.md rule 14: body lines sit on the body leading's grid")
+
+
+def broke_at_space(prev: DrawnLine, line: DrawnLine) -> bool:
+    """The source has a word space where the two lines meet (the composer breaks there)."""
+    a, b = prev.composed, line.composed
+    return bool(a and b and a.block_id == b.block_id and (a.end < b.start or a.text[-1:].isspace()
+                                                           or b.text[:1].isspace()))
 
 
 def split_unit(before: Sequence[Glyph], first: str) -> bool:

@@ -157,7 +157,7 @@ def resolution_findings(display: DisplayList, skip: set[str] = frozenset()) -> l
 def source_texts(edition: Edition) -> dict[str, str]:
     """Block id → the source text the layout must place, for the texts pinban takes from sources."""
     texts = {b.id: b.text for b in edition.blocks}
-    texts.update({f"photo.{p.id}": p.caption for p in edition.photos})
+    texts.update({f"photo.{p.id}": p.printed_caption for p in edition.photos})
     hl = edition.headline
     texts.update({f"headline.{k}": t for k, t in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)) if t})
     return texts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +12,17 @@ from ..style import Style
 
 if TYPE_CHECKING:  # the display list pulls in the composer; only types are needed here
     from ..display import DisplayList
+    from .shaping import Shaper
 from .layout import line_finding, source_texts, squash
 
 
-def audit_pdf(pdf: Path, display: DisplayList, edition: Edition, style: Style) -> list[Finding]:
+def audit_pdf(pdf: Path, display: DisplayList, edition: Edition, style: Style,
+              faces: Mapping[str, Shaper] | None = None) -> list[Finding]:
+    """`faces` (the house style's, as loaded) let the typography audit measure spacing against
+    shaped advances: without them kerned and proportional pairs read as spaced out."""
     from .audit import audit_typography
     from .readback import read_chars
+    from .shaping import FontMetrics
 
     try:
         chars = read_chars(pdf)  # read once: the fidelity checks and the typography audit share it
@@ -25,7 +31,7 @@ def audit_pdf(pdf: Path, display: DisplayList, edition: Edition, style: Style) -
         return [Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}", pdf.name,
                         "this is a pinban bug: please report it")]
     pages = ["".join(c.text for c in page) for page in chars]
-    typography = audit_typography(pdf, display, chars)
+    typography = audit_typography(pdf, display, chars, FontMetrics(faces) if faces else None)
     summary = Finding("info", "pdf-typography", typography.summary(), pdf.name)
     return (fidelity_findings(pages, display) + reading_order_findings(pages, display, edition)
             + font_findings(fonts, style) + typography.findings() + [summary])

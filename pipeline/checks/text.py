@@ -246,7 +246,7 @@ def unbalanced_marks(unit: TextUnit, following: TextUnit | None) -> list[Finding
                     stack.pop()
                 stack.pop()
                 out.append(pair_finding(unit, i, f"{ch} closes across another open mark"))
-            else:
+            elif not (ch == "）" and enumerator_before(unit.text, i)):
                 out.append(pair_finding(unit, i, f"{ch} has no opening {CLOSERS[ch]}"))
     for opener, i in stack:
         # GB/T 15834: a quotation over several paragraphs opens each one and closes only the last.
@@ -254,6 +254,16 @@ def unbalanced_marks(unit: TextUnit, following: TextUnit | None) -> list[Finding
         if not continued:
             out.append(pair_finding(unit, i, f"{opener} is never closed"))
     return out
+
+
+# 1） 2） or a） b） numbering a list inside a paragraph (GB/T 15834 4.8: a single closing
+# parenthesis after the number): at the text's start or after a mark or space.
+ENUMERATOR_RE = re.compile(f"(?:^|[\\s{CJK_PUNCT}])(?:[0-9]{{1,3}}|[A-Za-z]|[一二三四五六七八九十]{{1,3}})$")
+
+
+def enumerator_before(text: str, i: int) -> bool:
+    """The ） at i closes a list number such as 1）, not a parenthesis."""
+    return ENUMERATOR_RE.search(text, 0, i) is not None
 
 
 def pair_finding(unit: TextUnit, i: int, what: str) -> Finding:
@@ -303,14 +313,17 @@ def doubled_punct(unit: TextUnit) -> list[Finding]:
 SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 
 
-PHRASE_KINDS = frozenset({"kicker", "title", "subtitle", "caption", "header", "credit"})
+# Texts where one space between two Chinese phrases is a deliberate separator: headline parts,
+# captions, furniture, and heads (第三章 问题追踪与社区协作).
+PHRASE_KINDS = frozenset({"kicker", "title", "subtitle", "caption", "header", "credit", "section", "subsection"})
 
 
 def spaces(unit: TextUnit) -> list[Finding]:
     """Spaces beside Chinese text. A single space between two Chinese phrases is a deliberate
     separator in a headline or caption (凝心聚力共奋进 履职尽责谱新篇), or inside quotation or
-    title marks in any text (“翰墨联京蒙 丹青绘同心”); anywhere else it is a slip. A space
-    between Chinese and Latin or digits is always reported: the composer sets that gap (rule 18)."""
+    title marks in any text (“翰墨联京蒙 丹青绘同心”); anywhere else it is a slip. One typed
+    space between Chinese and Latin or digits is no finding: the house style sets it as its
+    CJK–Latin gap (typography.md rule 25); other spaces there (several, ideographic, tabs) are."""
     text, out = unit.text, []
     depth = quote_depths(text)
     for m in SPACE_RE.finditer(text):
@@ -323,6 +336,8 @@ def spaces(unit: TextUnit) -> list[Finding]:
             if phrase_gap and (unit.kind in PHRASE_KINDS or depth[m.start()] > 0):
                 continue
             code, hint = "space-cjk", "delete the space (Chinese text has no spaces between characters)"
+        elif m.group() == " ":
+            continue  # rule 25: the composer sets it as the house gap
         else:
             code, hint = "space-cjk-latin", "delete the space: the house style sets the gap between Chinese and Latin or digits"
         out.append(text_finding(unit, "warning", code, f"space in {excerpt(text, m.start(), m.end())}",
