@@ -101,6 +101,15 @@ def count(n: int, severity: str, language: str = ENGLISH) -> str:
     return forms[severity].format(n=n)
 
 
+OVERSET = N_("overset: {lines} lines ({chars} characters) do not fit, in {sections}")
+OVERSET_ANYWHERE = N_("overset: {lines} lines ({chars} characters) do not fit")
+OVERSET_HINT = N_("cut text, drop or shrink a photo, or allow a smaller body size in the house style")
+
+
+def overset_args(o) -> dict[str, Value]:
+    return {"lines": o.lines, "chars": o.chars, "sections": "、".join(o.sections)}
+
+
 BUG = N_("this is a pinban bug: please report it")
 UNREADABLE_PDF = N_("the PDF cannot be read back: {reason}")
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from ..messages import BUG, N_, finding
+from ..messages import BUG, N_, OVERSET, OVERSET_ANYWHERE, OVERSET_HINT, finding, overset_args
 from ..model import BODY, INTRO, SECTION, SUBSECTION, Edition, Finding
 from ..style import Style
 
@@ -38,12 +38,8 @@ def overset_findings(display: DisplayList) -> list[Finding]:
     o = display.overset
     if o is None:
         return []
-    return [finding(
-        "error", "overset", N_("overset: {lines} lines ({chars} characters) do not fit, in {sections}"),
-        display.edition, N_("cut text, drop or shrink a photo, or allow a smaller body size in the house style"),
-        {"lines": o.lines, "chars": o.chars, "sections": "、".join(o.sections) or "—"},
-        block_id=o.blocks[0] if o.blocks else "",
-    )]
+    return [finding("error", "overset", OVERSET if o.sections else OVERSET_ANYWHERE, display.edition, OVERSET_HINT,
+                    overset_args(o), block_id=o.blocks[0] if o.blocks else "")]
 
 
 def column_frames(display: DisplayList) -> list[tuple[str, Frame]]:
