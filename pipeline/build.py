@@ -142,7 +142,7 @@ BUG_REPORT = N_("this is a pinban bug: please report it with the edition folder"
 def failure_finding(code: str, exc: PinbanError) -> Finding:
     """A stage's PinbanError as a finding, keeping its catalogue template when it has one."""
     if isinstance(exc, CatalogueError):
-        return finding("error", code, exc.msgid, exc.where, exc.hint_id, dict(exc.args))
+        return finding("error", code, exc.msgid, exc.where, exc.hint_id, dict(exc.values))
     return Finding("error", code, exc.message, exc.where, exc.hint)
 
 

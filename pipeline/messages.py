@@ -82,11 +82,11 @@ class CatalogueError(PinbanError):
     """A PinbanError made from catalogue templates, so the command line can say it in its language."""
 
     def __init__(self, msgid: str, where: str = "", hint: str = "", args: Mapping[str, Value] | None = None) -> None:
-        self.msgid, self.hint_id, self.args = msgid, hint, pack(args)
-        super().__init__(say(msgid, self.args), where, say(hint, self.args))
+        self.msgid, self.hint_id, self.values = msgid, hint, pack(args)  # (Exception.args is taken)
+        super().__init__(say(msgid, self.values), where, say(hint, self.values))
 
     def in_language(self, language: str) -> tuple[str, str]:
-        return say(self.msgid, self.args, language), say(self.hint_id, self.args, language)
+        return say(self.msgid, self.values, language), say(self.hint_id, self.values, language)
 
 
 def error(msgid: str, where: str = "", hint: str = "", args: Mapping[str, Value] | None = None) -> CatalogueError:

@@ -65,7 +65,7 @@ def fidelity_findings(pages: list[str], display: DisplayList) -> list[Finding]:
                 anywhere = text.find(want)
                 code, what = (("pdf-order", N_("“{text}” is out of order in the PDF text")) if anywhere >= 0 else
                               ("pdf-missing-text", N_("“{text}” is missing from the PDF text")))
-                out.append(line_finding("error", code, what, N_("this is a pinban bug: please report it with the edition"),
+                out.append(line_finding("error", code, what, BUG,
                                         page.name, frame, line, i, text=line.text))
                 if anywhere >= 0:
                     pos = anywhere + len(want)
