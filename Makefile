@@ -33,7 +33,7 @@ bench: $(BENCHREADY)     ## make bench BENCH_ARGS=--profile (or --quick)
 LOCALE := pipeline/locale
 catalogue: $(TESTREADY)  ## the message catalogue: extract the templates (N_), update the .po, compile the .mo
 	$(BIN)/pybabel -q extract --no-location --omit-header --sort-output -k N_ -o $(LOCALE)/pinban.pot pipeline
-	$(BIN)/pybabel -q update --omit-header --no-fuzzy-matching --ignore-obsolete -D pinban -i $(LOCALE)/pinban.pot -d $(LOCALE)
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -D pinban -i $(LOCALE)/pinban.pot -d $(LOCALE)
 	$(BIN)/pybabel -q compile -D pinban -d $(LOCALE)
 	rm $(LOCALE)/pinban.pot
 
