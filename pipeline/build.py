@@ -324,6 +324,11 @@ def refusal(display: DisplayList, edition: Edition, findings: list[Finding]) -> 
     overset = overset_error(display, edition)
     if overset is not None:
         return f"溢排 overset {display.overset.lines} 行 lines", overset
+    if display.underset is not None:
+        from .checks.layout import underset_message
+
+        return (f"欠排 underset {display.underset.lines} 行 lines",
+                PinbanError(underset_message(display), f"{edition.root.name}/report.md"))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]

@@ -66,6 +66,16 @@ class Photo:
     stand_in: bool = False
     focus: tuple[float, float] = (0.5, 0.5)
     placement: Placement | None = None
+    kind: str = "photo"  # photo (cropped around its focus) | chart | figure (never cropped)
+    optional: bool = False  # the layout may leave it out when the spread is full
+
+    @property
+    def croppable(self) -> bool:
+        return self.kind == PHOTO
+
+
+PHOTO, CHART, FIGURE = "photo", "chart", "figure"
+PHOTO_KINDS = (PHOTO, CHART, FIGURE)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from ..sources.photos import pixel_size
 from ..style import ParaStyle, Style
 from .arrange import Row
 from .blocks import Item, caption_lines, compose_text, fit_intro, runs_for
-from .copyfit import Attempt, Plan, placements
+from .copyfit import Attempt, Plan, rects
 from .flow import overset_of
 from .fold import choose_fold, too_long_error
 from .geometry import CAPTION_GAP, CELL_PAD, Bands, Geometry, baseline_in_cell
@@ -209,19 +209,20 @@ def split_for_fold(kind: str, text: str, para: ParaStyle, style: Style, faces, w
 def row_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, rows: list[Row], name: str,
                pictures: list[Picture]) -> list[Frame]:
     frames: list[Frame] = []
-    for row, start in placements(rows, band.rows):
+    for row, cell, start, height in rects(rows, band.rows):
         if row.page != geo.page_index:
             continue
+        x = geo.col_x(cell.column)
+        width = geo.span_width(cell.span)
         y = band.body_top + start * style.leading
-        for cell in row.cells:
-            x = geo.col_x(cell.column)
-            width = geo.span_width(cell.span)
-            if cell.photo is None:
-                frames += intro_frame(edition, style, faces, x, y, width, row.height, name)
-            else:
-                # the free pad faces the text: below a photo at the top, above one lower down
-                frames += photo_cell(cell.photo, style, faces, x, y, width, row.height, name, pictures,
-                                     pad_top=start > 0)
+        if cell.photo is None:
+            frames += intro_frame(edition, style, faces, x, y, width, cell.height, name)
+        else:
+            # the free pad faces the text: below a photo at the top, above one lower down; a cell a
+            # line shorter than its row stands at the row's outer edge
+            shift = height - cell.height if not row.at_top and not row.explicit else 0
+            frames += photo_cell(cell.photo, style, faces, x, y + shift * style.leading, width, cell.height, name,
+                                 pictures, pad_top=start > 0)
     return frames
 
 
@@ -252,8 +253,15 @@ def photo_cell(photo: Photo, style: Style, faces, x: float, y: float, width: flo
     if pad_top:
         y += CELL_PAD
     pixels = pixel_size(str(photo.path)) if photo.path else (0, 0)
-    pictures.append(Picture(photo.id, name, x, y, width, img_h, str(photo.path or ""), pixels,
-                            crop_box(pixels, width / img_h, photo.focus), photo.stand_in))
+    if photo.croppable or not pixels[0]:
+        pictures.append(Picture(photo.id, name, x, y, width, img_h, str(photo.path or ""), pixels,
+                                crop_box(pixels, width / img_h, photo.focus), photo.stand_in))
+    else:
+        # a chart or figure is shown whole, at its own aspect, fitted into the cell's width and height
+        w, h = fitted(pixels, width, img_h)
+        pictures.append(Picture(photo.id, name, x + (width - w) / 2, y, w, h, str(photo.path), pixels,
+                                (0, 0, float(pixels[0]), float(pixels[1])), photo.stand_in))
+        img_h = h
     face = faces[para.face]
     cap_top = y + img_h + CAPTION_GAP
     lines = tuple(
@@ -262,6 +270,12 @@ def photo_cell(photo: Photo, style: Style, faces, x: float, y: float, width: flo
         for k, line in enumerate(caption)
     )
     return [Frame(f"{name}-cap-{photo.id}", name, "caption", x, cap_top, width, cap_h, para.leading, lines)]
+
+
+def fitted(pixels: tuple[int, int], width: float, height: float) -> tuple[float, float]:
+    """The largest size of the image's own aspect inside width × height."""
+    ratio = pixels[0] / pixels[1]
+    return (width, width / ratio) if width / ratio <= height else (height * ratio, height)
 
 
 def crop_box(pixels: tuple[int, int], ratio: float, focus: tuple[float, float]) -> tuple[float, float, float, float]:
