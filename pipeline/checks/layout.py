@@ -170,7 +170,7 @@ def resolution_findings(display: DisplayList, skip: set[str] = frozenset()) -> l
 def source_texts(edition: Edition) -> dict[str, str]:
     """Block id → the source text the layout must place, for the texts pinban takes from sources."""
     texts = {b.id: b.text for b in edition.blocks}
-    texts.update({f"photo.{p.id}": p.caption for p in edition.photos})
+    texts.update({f"photo.{p.id}": p.caption + (f"（{p.credit} 摄）" if p.credit else "") for p in edition.photos})
     hl = edition.headline
     texts.update({f"headline.{k}": t for k, t in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)) if t})
     return texts
@@ -186,6 +186,7 @@ def coverage_findings(display: DisplayList, edition: Edition) -> list[Finding]:
     for _, frame, line in all_lines(display):
         placed.setdefault(finding_block_id(line.block_id), []).append(line)
     overset = set(display.overset.blocks) if display.overset else set()
+    overset |= {f"photo.{pid}" for pid in display.left_out}  # left out on purpose, and noted
     out = []
     for block_id, text in source_texts(edition).items():
         if block_id in overset:

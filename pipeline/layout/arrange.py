@@ -24,6 +24,7 @@ from .geometry import CAPTION_GAP, CELL_PAD, Geometry
 
 CROP_KEEP = 0.75  # house bound: a photo keeps at least three quarters of its area
 GOOD_PPI = 200.0  # print resolution a placed photo is kept at when it can be
+MIN_PPI = 150.0  # below this a photo is not placed at that size at all
 ROW_SIZES = (4, 3, 2, 1)  # photos per row, smallest photos first
 
 
@@ -70,7 +71,10 @@ def row_shapes(count: int, most: int = 4) -> list[int]:
             take = 4
         else:
             take = min(count, most, 3)
-        shapes.append(take)
+        if take == 1 and shapes and shapes[-1] < 4:
+            shapes[-1] += 1  # a lone last photo joins the row before rather than spanning the page
+        else:
+            shapes.append(take)
         count -= take
     return shapes
 
@@ -124,7 +128,9 @@ def deal(photos: list[Photo], shapes: list[int], style: Style) -> list[list[Phot
     chunks: list[list[Photo]] = [[] for _ in shapes]
     for k, photo in zip(narrow, portraits):
         chunks[k].append(photo)
-    rest = iter([p for p in photos if not any(p is q for chunk in chunks for q in chunk)])
+    # the other portraits together in the last rows, where they stand aligned with each other
+    dealt = [p for chunk in chunks for p in chunk]
+    rest = iter([p for p in photos if p not in dealt and aspect(p) >= 1] + [p for p in portraits if p not in dealt])
     for k, take in enumerate(shapes):
         while len(chunks[k]) < take:
             chunks[k].append(next(rest))
@@ -177,10 +183,13 @@ def photo_heights(photo: Photo, width: float, style: Style, faces) -> tuple[int,
     low = math.ceil((image * CROP_KEEP + cap) / style.leading)
     high = math.floor((image / CROP_KEEP + cap) / style.leading)
     heights = [n for n in range(max(low, 1), high + 1)]
-    sharp = [n for n in heights if placed_ppi(photo, width, n * style.leading - cap) >= GOOD_PPI]
-    if sharp:
-        heights = sharp
-    return natural, tuple(heights) or (natural,)
+    # sharp enough for print when a crop allows it, else at least the least the press takes;
+    # no height at all when this cell is too wide for the photo's pixels
+    for bound in (GOOD_PPI, MIN_PPI):
+        sharp = [n for n in heights if placed_ppi(photo, width, n * style.leading - cap) >= bound]
+        if sharp:
+            return natural, tuple(sharp)
+    return natural, ()
 
 
 def placed_ppi(photo: Photo, width: float, image_height: float) -> float:
@@ -197,8 +206,19 @@ def placed_ppi(photo: Photo, width: float, image_height: float) -> float:
 
 def size_cells(rows: list[Row], geos: tuple[Geometry, Geometry], style: Style, faces) -> None:
     """Every photo cell's natural height and allowed heights (the intro's are set by `intro_cell`)."""
+    deepest: dict[tuple[int, bool], int] = {}
+    for row in rows:
+        if not row.explicit:
+            deepest[(row.page, row.at_top)] = max(deepest.get((row.page, row.at_top), 0), row.order)
     for row in rows:
         for cell in row.cells:
             if cell.photo is None or row.fixed:
                 continue
             cell.natural, cell.heights = photo_heights(cell.photo, geos[row.page].span_width(cell.span), style, faces)
+            alone = len(row.cells) == 1 and not row.explicit and row.order == deepest[(row.page, row.at_top)]
+            while alone and not cell.heights and cell.span > 2:
+                # a photo alone in the row nearest the text: narrower until its pixels suffice;
+                # the text runs beside it
+                cell.span -= 1
+                cell.natural, cell.heights = photo_heights(cell.photo, geos[row.page].span_width(cell.span), style,
+                                                           faces)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from ..compose import ComposeRules, Line, compose
 from ..display import DisplayList, Frame, Page, Picture, Rule, TextLine
+from ..errors import PinbanError
 from ..fonts import Face
 from ..model import INTRO, Edition, Photo, Run
 from ..sources.photos import pixel_size
@@ -150,8 +151,7 @@ def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: 
     for kind, text in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)):
         if not text:
             continue
-        para = style.para(kind)
-        left_text, right_text = split_for_fold(kind, text, para, style, faces, str(hl.source))
+        para, left_text, right_text = fold_part(kind, text, style.para(kind), style, faces, str(hl.source))
         part = left_text if geo.page_index == 0 else right_text
         gap = para.size * 0.5
         face = faces[para.face]
@@ -186,6 +186,22 @@ def headline_spans(part: str, para: ParaStyle, faces, where: str):
     lines = compose(runs_for((Run(part),), para), para.size * (len(part) * (1 + tracking) + 2), faces,
                     ComposeRules(indent_em=0, align="start"), where=where)
     return track(lines[0], para.size * tracking)
+
+
+HEADLINE_SHRINK = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75)  # a part too long for the spread is set smaller, to ¾ at least
+
+
+def fold_part(kind: str, text: str, para: ParaStyle, style: Style, faces, where: str) -> tuple[ParaStyle, str, str]:
+    """The part's style and halves: at its own size if it fits across the spread, else smaller
+    (its leading kept, so the band does not move), else refused in one line."""
+    for scale in HEADLINE_SHRINK:
+        sized = replace(para, size=round(para.size * scale, 2))
+        try:
+            left, right = split_for_fold(kind, text, sized, style, faces, where)
+        except PinbanError:
+            continue
+        return sized, left, right
+    raise too_long_error(kind, text, round(para.size * HEADLINE_SHRINK[-1], 2), where, shrunk=True)
 
 
 def split_for_fold(kind: str, text: str, para: ParaStyle, style: Style, faces, where: str) -> tuple[str, str]:
