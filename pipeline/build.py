@@ -77,6 +77,7 @@ def write_pdfs(job: Job, display: DisplayList) -> list[Path]:
 def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Finding]:
     """What `pinban check` reports, from a layout and a spread.pdf that are already made."""
     from .checks.layout import check_layout
+    from .checks.makeup import makeup_findings
     from .checks.pdf import audit_pdf
     from .checks.report import sort_findings
     from .checks.text import check_sources
@@ -85,12 +86,14 @@ def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Fin
     findings += check_layout(display, job.edition, job.style, already=findings)
     if spread is not None:
         findings += audit_pdf(spread, display, job.edition, job.style)
+        findings += makeup_findings(spread, display, job.edition, job.style)
     return sort_findings(findings)
 
 
 def check_edition(job: Job) -> list[Finding]:
     """Sources, then layout, then the rendered PDF. Every failure becomes a finding."""
     from .checks.layout import check_layout
+    from .checks.makeup import makeup_findings
     from .checks.pdf import audit_pdf
     from .checks.report import sort_findings
     from .checks.text import check_sources
@@ -109,6 +112,7 @@ def check_edition(job: Job) -> list[Finding]:
     pdf = next((Path(p) for p in paths or () if Path(p).name == "spread.pdf"), None)
     if pdf is not None:
         findings += audit_pdf(pdf, display, job.edition, job.style)
+        findings += makeup_findings(pdf, display, job.edition, job.style)
     return sort_findings(findings)
 
 

@@ -25,7 +25,8 @@ from .geometry import CELL_PAD, Bands, Geometry, bands
 DEVIATION_PER_POINT = 100  # solver cost units per point of plan score: a module 10 % off its natural size
 # costs one point, a line left empty at the report's end twelve (score)
 MAX_SLACK = 6  # free lines beyond the report's the solver may leave for the flow's own waste
-GUTTER_BOUNDS = (0.75, 1.5)  # gutter in body ems when the body size changes and the type area stays
+GUTTER_BOUNDS = (0.75, 1.5)
+INTRO_STEP = 0.5  # pt between the intro's sizes, from its style's size to half as large again  # gutter in body ems when the body size changes and the type area stays
 
 
 @dataclass
@@ -312,11 +313,13 @@ def intro_cell(row: Row, edition: Edition, style: Style, faces, geo: Geometry) -
     if lead is not None:
         lead.column, lead.span = span + 1, style.columns - span
         lead.natural, lead.heights = photo_heights(lead.photo, geo.span_width(lead.span), style, faces)
+    # only the heights some type size fills (the intro is drawn at the largest size that fits)
     width = geo.span_width(span)
-    low = intro_rows(edition, para, width, style, faces, 1.0)
-    high = intro_rows(edition, para, width, style, faces, 1.5)
-    intro.heights = tuple(range(low, max(high, low) + 1))
-    intro.natural = min(max(photo, rows), intro.heights[-1]) if lead else rows
+    steps = int(para.size * 0.5 / INTRO_STEP + 1e-9)
+    intro.heights = tuple(sorted({intro_rows(edition, para, width, style, faces, 1 + k * INTRO_STEP / para.size)
+                                  for k in range(steps + 1)}))
+    wanted = max(photo, rows) if lead else rows
+    intro.natural = min(intro.heights, key=lambda n: (abs(n - wanted), n))
 
 
 def intro_rows(edition: Edition, para, width: float, style: Style, faces, scale: float) -> int:
