@@ -275,6 +275,8 @@ def photo_cell(photo: Photo, style: Style, faces, x: float, y: float, width: flo
     else:
         # a chart or figure is shown whole, at its own aspect, fitted into the cell's width and height
         w, h = fitted(pixels, width, img_h)
+        if pad_top:
+            y += img_h - h  # the cell's spare height goes above, with the pad, so the caption ends at the cell foot
         pictures.append(Picture(photo.id, name, x + (width - w) / 2, y, w, h, str(photo.path), pixels,
                                 (0, 0, float(pixels[0]), float(pixels[1])), photo.stand_in))
         img_h = h
