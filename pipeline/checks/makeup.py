@@ -251,7 +251,7 @@ def fold_split_findings(chars, display: DisplayList, edition: Edition, style: St
     hl = edition.headline
     texts = {"kicker": hl.kicker, "title": hl.title, "subtitle": hl.subtitle}
     parts = {}
-    for kind in PARTS:
+    for kind in PARTS if len(display.pages) == 2 else ():
         text = texts[kind]
         left = found.get(f"{display.pages[0].name}-{kind}", "")
         right = found.get(f"{display.pages[1].name}-{kind}", "")

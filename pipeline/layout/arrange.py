@@ -64,13 +64,14 @@ def aspect(photo: Photo) -> float:
 
 
 def row_shapes(count: int, most: int = 4) -> list[int]:
-    """Split `count` photos into rows of at most `most`: rows of 4 and 3 for the default."""
+    """Split `count` photos into rows of at most `most`: as many rows of 4 as leave the rest in rows
+    of 3 (13 = 4 + 3 + 3 + 3), so no row of 1 or 2 spans a page; fewer photos a row when `most` says."""
+    if most >= 4 and count >= 6:
+        fours = max(a for a in range(count // 4 + 1) if (count - 4 * a) % 3 == 0)
+        return [4] * fours + [3] * ((count - 4 * fours) // 3)
     shapes: list[int] = []
     while count > 0:
-        if most >= 4 and (count in (4, 8) or count >= 7):
-            take = 4
-        else:
-            take = min(count, most, 3)
+        take = min(count, most, 3)
         if take == 1 and shapes and shapes[-1] < 4:
             shapes[-1] += 1  # a lone last photo joins the row before rather than spanning the page
         else:
@@ -179,6 +180,8 @@ def photo_heights(photo: Photo, width: float, style: Style, faces) -> tuple[int,
     image = width / aspect(photo)
     natural = math.ceil((image + cap) / style.leading)
     if not photo.croppable:
+        if placed_ppi(photo, width, image) < MIN_PPI:
+            return natural, ()  # too wide for its pixels: not at this span
         return natural, tuple(n for n in (natural - 1, natural, natural + 1) if n * style.leading - cap > image * 0.5)
     low = math.ceil((image * CROP_KEEP + cap) / style.leading)
     high = math.floor((image / CROP_KEEP + cap) / style.leading)

@@ -302,11 +302,13 @@ def intro_cell(row: Row, edition: Edition, style: Style, faces, geo: Geometry) -
     best = None
     for span in range(3, style.columns - 2) if lead else (style.columns // 2,):
         rows = intro_rows(edition, para, geo.span_width(span), style, faces, 1.25)
-        photo = 0
+        photo, allowed = 0, (0,)
         if lead is not None:
-            photo, _ = photo_heights(lead.photo, geo.span_width(style.columns - span), style, faces)
-        if best is None or abs(rows - photo) < best[0]:
-            best = (abs(rows - photo), span, rows, photo)
+            photo, allowed = photo_heights(lead.photo, geo.span_width(style.columns - span), style, faces)
+        # spans where the lead's pixels do not stretch that wide come last
+        key = (not allowed, abs(rows - photo))
+        if best is None or key < best[0]:
+            best = (key, span, rows, photo)
     _, span, rows, photo = best
     intro = row.cells[0]
     intro.span = span

@@ -16,7 +16,7 @@ from .arrange import Row
 from .blocks import Item, caption_lines, compose_text, fit_intro, runs_for
 from .copyfit import Attempt, Plan, rects
 from .flow import overset_of
-from .fold import choose_fold, too_long_error
+from .fold import SPACES, choose_fold, too_long_error
 from .geometry import CAPTION_GAP, CELL_PAD, Bands, Geometry, baseline_in_cell
 
 
@@ -194,13 +194,19 @@ HEADLINE_SHRINK = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75)  # a part too long for the s
 def fold_part(kind: str, text: str, para: ParaStyle, style: Style, faces, where: str) -> tuple[ParaStyle, str, str]:
     """The part's style and halves: at its own size if it fits across the spread, else smaller
     (its leading kept, so the band does not move), else refused in one line."""
+    first = None
     for scale in HEADLINE_SHRINK:
         sized = replace(para, size=round(para.size * scale, 2))
         try:
             left, right = split_for_fold(kind, text, sized, style, faces, where)
         except PinbanError:
             continue
-        return sized, left, right
+        if not right or text[len(left)] in SPACES or scale == 1.0:
+            return sized, left, right  # whole, at the editor's own space, or at the style's size
+        # a word boundary when smaller: a little smaller still may let it split at the typed space
+        first = first or (sized, left, right)
+    if first is not None:
+        return first
     raise too_long_error(kind, text, round(para.size * HEADLINE_SHRINK[-1], 2), where, shrunk=True)
 
 
