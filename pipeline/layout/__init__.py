@@ -25,6 +25,7 @@ from ..errors import PinbanError
 from ..fonts import Face
 from ..model import Edition, Photo
 from ..style import Style
+from .blocks import report_items
 from .copyfit import Attempt, arrangements, attempt, body_options
 from .page import display_list
 
@@ -62,9 +63,12 @@ def search(edition: Edition, style: Style, faces, photos: list[Photo]) -> tuple[
     tried = 0
     for option in body_options(style):
         body_cost = BODY_STEP_COST * abs(option.body_size - style.body_size) / 0.25
+        if body_cost >= best_cost:
+            continue  # this size cannot beat the best plan whatever it fills
+        items = report_items(edition, option, faces)  # composed once per body size
         for most in arrangements(edition):
             try:
-                filled, near = attempt(edition, option, faces, most, photos)
+                filled, near = attempt(edition, option, faces, most, photos, items)
             except PinbanError:
                 if option is style and most == 4:
                     raise

@@ -263,7 +263,7 @@ class Attempt:
 
 
 def attempt(edition: Edition, style: Style, faces: dict[str, Face], most: int,
-            photos: list[Photo] | None = None) -> tuple[Attempt | None, Attempt | None]:
+            photos: list[Photo] | None = None, items: list[Item] | None = None) -> tuple[Attempt | None, Attempt | None]:
     """One arrangement at one body size: (the filled plan or None, the nearest unfilled one)."""
     band = bands(style, edition, faces)
     geos = (Geometry(style, 0), Geometry(style, 1))
@@ -271,7 +271,8 @@ def attempt(edition: Edition, style: Style, faces: dict[str, Face], most: int,
     size_cells(rows, geos, style, faces)
     if edition.intro is not None:
         intro_cell(rows[0], edition, style, faces, geos[0])
-    items = report_items(edition, style, faces)
+    if items is None:
+        items = report_items(edition, style, faces)
     plan = copyfit(rows, items, style, band.rows)
     if plan is not None:
         return Attempt(style, band, rows, plan), None
@@ -324,6 +325,13 @@ def intro_cell(row: Row, edition: Edition, style: Style, faces, geo: Geometry) -
     intro.natural = min(intro.heights, key=lambda n: (abs(n - wanted), n))
 
 
+INTRO_LINES: dict[tuple, int] = {}  # (intro, style, width, size) → lines: every attempt asks again
+
+
 def intro_rows(edition: Edition, para, width: float, style: Style, faces, scale: float) -> int:
-    lines = compose_block(edition.intro, para, width, faces, size=para.size * scale)
-    return math.ceil((len(lines) * para.leading * scale + CELL_PAD) / style.leading)
+    key = (edition.intro, para, round(width, 3), round(para.size * scale, 3))
+    if key not in INTRO_LINES:
+        if len(INTRO_LINES) > 4096:
+            INTRO_LINES.clear()
+        INTRO_LINES[key] = len(compose_block(edition.intro, para, width, faces, size=para.size * scale))
+    return math.ceil((INTRO_LINES[key] * para.leading * scale + CELL_PAD) / style.leading)
