@@ -7,7 +7,7 @@ READY   := $(VENV)/.ready
 TESTREADY := $(VENV)/.test-ready
 BENCHREADY := $(VENV)/.bench-ready
 
-.PHONY: pdf build docx check proof test bench lint clean sysdeps
+.PHONY: pdf build docx check proof test bench lint clean sysdeps catalogue
 
 pdf: $(READY)            ## spread.pdf, pages.pdf and the preview PNG
 	$(BIN)/pinban pdf $(EDITION)
@@ -29,6 +29,13 @@ test: $(TESTREADY)
 
 bench: $(BENCHREADY)     ## make bench BENCH_ARGS=--profile (or --quick)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+LOCALE := pipeline/locale
+catalogue: $(TESTREADY)  ## the message catalogue: extract the templates (N_), update the .po, compile the .mo
+	$(BIN)/pybabel -q extract --no-location --omit-header --sort-output -k N_ -o $(LOCALE)/pinban.pot pipeline
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -D pinban -i $(LOCALE)/pinban.pot -d $(LOCALE)
+	$(BIN)/pybabel -q compile -D pinban -d $(LOCALE)
+	rm $(LOCALE)/pinban.pot
 
 lint: $(TESTREADY)
 	$(BIN)/ruff check pipeline tests bench tools

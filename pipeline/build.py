@@ -8,7 +8,6 @@ import json
 import logging
 import re
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +16,20 @@ from typing import Any
 from .display import DisplayList
 from .errors import PinbanError, UsageError
 from .fonts import Face, load_face
+from .messages import (
+    ENGLISH,
+    N_,
+    OVERSET,
+    OVERSET_ANYWHERE,
+    OVERSET_HINT,
+    CatalogueError,
+    error,
+    finding,
+    localised,
+    overset_args,
+    say,
+    user_language,
+)
 from .model import Edition, Finding
 from .project import REJECTED, edition_dir, output_dir, project_root, publish, publish_rejected, staging, write_atomic
 from .sources import load_edition
@@ -85,7 +98,7 @@ def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Fin
     findings = check_sources(job.edition, job.style, job.faces)
     findings += check_layout(display, job.edition, job.style, already=findings)
     if spread is not None:
-        findings += audit_pdf(spread, display, job.edition, job.style)
+        findings += audit_pdf(spread, display, job.edition, job.style, job.faces)
         findings += makeup_findings(spread, display, job.edition, job.style)
     return sort_findings(findings)
 
@@ -111,7 +124,7 @@ def check_edition(job: Job) -> list[Finding]:
     findings += failed
     pdf = next((Path(p) for p in paths or () if Path(p).name == "spread.pdf"), None)
     if pdf is not None:
-        findings += audit_pdf(pdf, display, job.edition, job.style)
+        findings += audit_pdf(pdf, display, job.edition, job.style, job.faces)
         findings += makeup_findings(pdf, display, job.edition, job.style)
     return sort_findings(findings)
 
@@ -121,10 +134,20 @@ def guarded(stage: str, run: Callable[[], Any]) -> tuple[Any, list[Finding]]:
     try:
         return run(), []
     except PinbanError as exc:
-        return None, [Finding("error", f"{stage}-failed", exc.message, exc.where, exc.hint)]
+        return None, [failure_finding(f"{stage}-failed", exc)]
     except Exception as exc:  # noqa: BLE001 — the user gets one line, not a traceback
-        return None, [Finding("error", "internal-error", f"{stage} stopped: {type(exc).__name__}: {exc}", stage,
-                              "this is a pinban bug: please report it with the edition folder")]
+        return None, [finding("error", "internal-error", N_("{stage} stopped: {kind}: {reason}"), stage, BUG_REPORT,
+                              {"stage": stage, "kind": type(exc).__name__, "reason": str(exc)})]
+
+
+BUG_REPORT = N_("this is a pinban bug: please report it with the edition folder")
+
+
+def failure_finding(code: str, exc: PinbanError) -> Finding:
+    """A stage's PinbanError as a finding, keeping its catalogue template when it has one."""
+    if isinstance(exc, CatalogueError):
+        return finding("error", code, exc.msgid, exc.where, exc.hint_id, dict(exc.values))
+    return Finding("error", code, exc.message, exc.where, exc.hint)
 
 
 def explained(failure: Finding, found: list[Finding]) -> Finding:
@@ -134,8 +157,8 @@ def explained(failure: Finding, found: list[Finding]) -> Finding:
     named = set(re.findall(r"U\+[0-9A-F]{4,6}", failure.message))
     if failure.code != "layout-failed" or not named or not named <= points:
         return failure
-    return Finding("info", "layout-skipped", "layout and PDF checks skipped: the composer stops at the missing "
-                   f"character{'s' if len(named) > 1 else ''} reported above", failure.where, "fix the glyph-missing errors")
+    return finding("info", "layout-skipped", N_("layout and PDF checks skipped: the composer stops at the missing "
+                   "character(s) reported above"), failure.where, N_("fix the glyph-missing errors"))
 
 
 def overset_error(display: DisplayList, edition: Edition) -> PinbanError | None:
@@ -144,11 +167,8 @@ def overset_error(display: DisplayList, edition: Edition) -> PinbanError | None:
     if o is None:
         return None
     first = next((b for b in edition.blocks if o.blocks and b.id == o.blocks[0]), None)
-    return PinbanError(
-        f"overset: {o.lines} lines ({o.chars} characters) do not fit, in {', '.join(o.sections) or 'the report'}",
-        f"{edition.root.name}/{first.source}" if first else edition.root.name,
-        "cut text, drop or shrink a photo, or allow a smaller body size in the house style",
-    )
+    return error(OVERSET if o.sections else OVERSET_ANYWHERE,
+                 f"{edition.root.name}/{first.source}" if first else edition.root.name, OVERSET_HINT, overset_args(o))
 
 
 def warn_notices(notices: tuple[Finding, ...]) -> None:
@@ -208,7 +228,7 @@ def run_check(edition_arg: str | None, out: str | None, strict: bool, as_json: b
     except PinbanError as exc:
         if not as_json or isinstance(exc, UsageError):
             raise
-        failure = Finding("error", "load-failed", exc.message, exc.where, exc.hint)
+        failure = failure_finding("load-failed", exc)
         print(json.dumps([finding_json(failure)], ensure_ascii=False, indent=1))
         return True
     findings = check_edition(job)
@@ -216,7 +236,7 @@ def run_check(edition_arg: str | None, out: str | None, strict: bool, as_json: b
     if as_json:
         print(json.dumps([finding_json(f) for f in findings], ensure_ascii=False, indent=1))
     else:
-        print(format_findings(findings))
+        print(format_findings(findings, user_language()))
     return bool(failing)
 
 
@@ -247,8 +267,8 @@ def proof_findings(job: Job, display: DisplayList, pdfs: list[Path]) -> list[Fin
     try:
         return check_built(job, display, spread)
     except Exception as exc:  # noqa: BLE001 — the proof is still worth having without findings
-        return [Finding("error", "check-failed", f"the checks stopped: {type(exc).__name__}: {exc}", "proof",
-                        "run `pinban check` for details")]
+        return [finding("error", "check-failed", N_("the checks stopped: {kind}: {reason}"), "proof",
+                        N_("run `pinban check` for details"), {"kind": type(exc).__name__, "reason": str(exc)})]
 
 
 def apply_proof(reviewed: Path, edition_arg: str | None, dry_run: bool = False, quiet: bool = False) -> None:
@@ -336,10 +356,30 @@ def refusal(display: DisplayList, edition: Edition, findings: list[Finding]) -> 
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]
-        return (f"{len(errors)} 处错误 errors",
-                PinbanError(f"{len(errors)} error(s) in the build, the first: {first.message}", first.where,
-                            first.hint or "see build-report.txt; fix them, or use --keep-going to publish anyway"))
+        return (f"{len(errors)} 处错误 errors", FindingsError(len(errors), first))
     return None
+
+
+class FindingsError(CatalogueError):
+    """A build refused for the errors among its findings: the count, then the first, in the reader's language."""
+
+    def __init__(self, count: int, first: Finding) -> None:
+        self.count, self.first = count, first
+        super().__init__(REFUSED_ERRORS, first.where, first.hint_id or SEE_REPORT,
+                         {"count": count, "first": first.message, **dict(first.args)})
+        if not first.msgid:  # an English-only finding: its hint as it is
+            self.hint = first.hint or self.hint
+
+    def in_language(self, language: str) -> tuple[str, str]:
+        first = localised(self.first, language)
+        message = say(REFUSED_ERRORS, {"count": self.count, "first": first.message}, language)
+        return message, first.hint or say(SEE_REPORT, (), language)
+
+
+REFUSED_ERRORS = N_("{count} error(s) in the build, the first: {first}")
+SEE_REPORT = N_("see build-report.txt; fix them, or use --keep-going to publish anyway")
+REFUSED = N_("refused: {reason}")
+REFUSED_WHERE = N_("the marked outputs are in {folder}")
 
 
 def finish(job: Job, folder: Path, display: DisplayList, findings: list[Finding], keep_going: bool) -> None:
@@ -352,11 +392,24 @@ def finish(job: Job, folder: Path, display: DisplayList, findings: list[Finding]
         mark_refused(folder, stamp)
         for path in publish_rejected(folder, job.out):
             wrote(path)
-        raise PinbanError(f"refused: {error.message}", error.where,
-                          f"{error.hint}; the marked outputs are in {job.out / REJECTED}" if error.hint else
-                          f"the marked outputs are in {job.out / REJECTED}")
+        raise Refused(error, job.out / REJECTED)
     for path in publish(folder, job.out):
         wrote(path)
+
+
+class Refused(PinbanError):
+    """A refused build: why (an overset or its findings' errors), and where its marked outputs went."""
+
+    def __init__(self, reason: PinbanError, folder: Path) -> None:
+        self.reason, self.folder = reason, folder
+        message, hint = self.in_language(ENGLISH)
+        super().__init__(message, reason.where, hint)
+
+    def in_language(self, language: str) -> tuple[str, str]:
+        why, hint = (self.reason.in_language(language) if isinstance(self.reason, CatalogueError)
+                     else (self.reason.message, self.reason.hint))
+        where = say(REFUSED_WHERE, {"folder": str(self.folder)}, language)
+        return say(REFUSED, {"reason": why}, language), f"{hint}; {where}" if hint else where
 
 
 def mark_refused(folder: Path, stamp: str) -> None:
@@ -370,16 +423,19 @@ def mark_refused(folder: Path, stamp: str) -> None:
 
 def summarise(findings: list[Finding]) -> None:
     """Counts, then the first errors, one line each: shown even with -q when there are errors."""
-    from .checks.report import format_one
+    from .checks.report import format_one, summary
 
-    counts = Counter(f.severity for f in findings)
+    language = user_language()
     errors = [f for f in findings if f.severity == "error"]
-    say = log.warning if errors else log.info
-    say("pinban: %d error(s), %d warning(s), %d note(s)", counts["error"], counts["warning"], counts["info"])
+    show = log.warning if errors else log.info
+    show("pinban: %s", summary(findings, language))
     for f in errors[:SUMMARY_ERRORS]:
-        log.warning("  error: %s", format_one(f))
+        log.warning("  %s", format_one(f, language))
     if len(errors) > SUMMARY_ERRORS:
-        log.warning("  … %d more in build-report.txt / pinban check", len(errors) - SUMMARY_ERRORS)
+        log.warning("  %s", say(MORE, {"count": len(errors) - SUMMARY_ERRORS}, language))
+
+
+MORE = N_("… {count} more in build-report.txt / pinban check")
 
 
 SUMMARY_ERRORS = 5

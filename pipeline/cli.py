@@ -11,6 +11,7 @@ import click
 
 from . import build as builder
 from .errors import PinbanError
+from .messages import user_language
 
 EDITION_HELP = "Edition folder, or its name under sources/ (default: the sample edition)."
 
@@ -82,6 +83,16 @@ def watch(edition: str | None, port: int, out: str | None, quiet: bool, verbose:
     watch_edition(edition, out, port=port, keep_going=keep_going)
 
 
+def in_user_language(exc: PinbanError) -> str:
+    """The error's one line in the user's locale, when it was made from the catalogue."""
+    say = getattr(exc, "in_language", None)
+    if say is None:
+        return str(exc)
+    message, hint = say(user_language())
+    text = f"{exc.where}: {message}" if exc.where else message
+    return f"{text} (hint: {hint})" if hint else text
+
+
 def main() -> None:
     # SIGTERM ends the build like Ctrl-C: through its cleanup, so nothing staged stays behind
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -94,7 +105,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except PinbanError as exc:
-        click.echo(f"pinban: error: {exc}", err=True)
+        click.echo(f"pinban: error: {in_user_language(exc)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -82,7 +82,14 @@ class Face:
             self._widths[key] = units
         return units * size / self.upem
 
+    def glyph_count(self, text: str) -> int:
+        """How many glyphs shaping draws for `text` (fewer than its characters: a ligature)."""
+        return sum(len(self._shape(run, script, ()).glyph_infos) for run, script in script_runs(text))
+
     def _shape_units(self, text: str, script: str, features: tuple[str, ...]) -> int:
+        return sum(pos.x_advance for pos in self._shape(text, script, features).glyph_positions)
+
+    def _shape(self, text: str, script: str, features: tuple[str, ...]) -> hb.Buffer:
         buf = hb.Buffer()
         buf.add_str(text)
         buf.guess_segment_properties()
@@ -93,7 +100,7 @@ class Face:
         if script in ("", "Hani", "Bopo", "Hira", "Kana"):
             buf.language = LANGUAGE
         hb.shape(self._font, buf, {tag: True for tag in features})
-        return sum(pos.x_advance for pos in buf.glyph_positions)
+        return buf
 
 
 def _feature_tags(face: hb.Face) -> frozenset[str]:

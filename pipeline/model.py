@@ -77,6 +77,11 @@ class Photo:
 PHOTO, CHART, FIGURE = "photo", "chart", "figure"
 PHOTO_KINDS = (PHOTO, CHART, FIGURE)
 
+    @property
+    def printed_caption(self) -> str:
+        """The caption as the page prints it: the credit follows as （… 摄）."""
+        return self.caption + (f"（{self.credit} 摄）" if self.credit else "")
+
 
 @dataclass(frozen=True)
 class Credit:
@@ -103,6 +108,10 @@ class Finding:
     `where` is human text (file:line, or 02版·第3栏·第12行). Optional anchors let other
     stages show it: `block_id` + [start, end) offsets into the block text (DOCX comments),
     `page` + `box` (x, y, w, h in pt from the page's top-left; proof overlay).
+
+    `message` and `hint` are in English; `msgid`, `hint_id` and `args` are what they were made
+    from (catalogue templates and their named values), so each reader can have them in its own
+    language (pipeline/messages.py). Empty msgid: the message is in English only.
     """
 
     severity: str  # "error" | "warning" | "info"
@@ -115,6 +124,9 @@ class Finding:
     end: int = -1
     page: str = ""
     box: tuple[float, float, float, float] | None = None
+    msgid: str = ""
+    hint_id: str = ""
+    args: tuple[tuple[str, str | int | float], ...] = ()
 
 
 Notice = Finding  # loading-time findings

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from .display import DisplayList, Frame, Page, TextLine
 from .errors import PinbanError, UsageError
+from .messages import PROOFREADERS, localised
 from .model import Finding
 from .project import build_time, write_atomic
 
@@ -581,8 +582,9 @@ def legend_key(display: DisplayList, marks: Sequence[Mark]) -> list[str]:
 
 
 def legend_rows(mark: Mark, columns: list[tuple[float, float]], font: str) -> list[list[tuple[str, RGB]]]:
-    """The finding's cells, each wrapped to its column; rows of (text, colour) per column."""
-    f = mark.finding
+    """The finding's cells, each wrapped to its column; rows of (text, colour) per column. The
+    legend is for proofreaders: the finding is said in Chinese."""
+    f = localised(mark.finding, PROOFREADERS)
     colour = SEVERITY_COLOURS.get(f.severity, (0.0, 0.0, 0.0))
     grey: RGB = (0.35, 0.35, 0.35)
     where = f.where

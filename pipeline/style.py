@@ -6,6 +6,7 @@ lines fill a column exactly; the outer margin is whatever the grid leaves.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,8 +113,8 @@ def load_style(styles_dir: Path, name: str) -> Style:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PinbanError(f"style file is not valid TOML: {exc}", where) from None
     try:
-        return build_style(name, root, data)
-    except (KeyError, TypeError, ValueError) as exc:
+        return checked(build_style(name, root, data))
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise PinbanError(f"bad or missing style value {exc}", where, "compare with styles/broadsheet/style.toml") from None
 
 
@@ -149,6 +150,37 @@ def build_style(name: str, root: Path, data: dict[str, Any]) -> Style:
         header_number_face=str(header.get("page_number_face", header["face"])),
         header_rule=float(header.get("rule_pt", 1)),
     )
+
+
+# Values that must be greater than 0, and values that may be 0 but not negative; every number
+# must be finite (TOML reads nan and inf). A value out of range is a content error, not a crash.
+POSITIVE = ("page_width", "page_height", "columns", "column_chars", "body_size", "leading", "min_body_size",
+            "max_body_size", "header_number_size")
+NOT_NEGATIVE = ("bleed", "margin_top", "margin_bottom", "margin_inner", "gutter_chars", "header_rule")
+PARA_POSITIVE = ("size", "leading")
+PARA_NOT_NEGATIVE = ("lines", "indent_em")
+
+
+def checked(style: Style) -> Style:
+    for name in POSITIVE + NOT_NEGATIVE:
+        in_range(name, getattr(style, name), name in POSITIVE)
+    for p in style.paras:
+        for name in PARA_POSITIVE + PARA_NOT_NEGATIVE:
+            in_range(f"[para.{p.kind}] {name}", getattr(p, name), name in PARA_POSITIVE)
+        in_range(f"[para.{p.kind}] tracking_em", p.tracking_em, False, signed=True)
+    if not style.min_body_size <= style.body_size <= style.max_body_size:
+        raise ValueError(f"min_body_size_pt ≤ body_size_pt ≤ max_body_size_pt does not hold "
+                         f"({style.min_body_size:g}, {style.body_size:g}, {style.max_body_size:g})")
+    return style
+
+
+def in_range(name: str, value: float, positive: bool, signed: bool = False) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"{name} = {value} is not a finite number")
+    if signed:
+        return
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} = {value:g} is out of range (it must be {'greater than 0' if positive else '0 or more'})")
 
 
 def para_style(kind: str, d: dict[str, Any], body_size: float, leading: float) -> ParaStyle:

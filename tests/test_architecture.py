@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
 
 STAGES = [
     {"errors", "model"},
-    {"project", "style", "fonts"},
+    {"project", "style", "fonts", "messages"},
     {"sources"},
     {"compose"},
     {"display"},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -76,7 +77,9 @@ def test_seed_artefacts_are_found() -> None:
     doubled = unit("区政协举办区政协举办““院士专家走进丰台院士专家走进丰台””暨暨““政协圆桌下午茶政协圆桌下午茶””活动活动", "caption")
     found = T.doubled_phrases(doubled) + T.doubled_punct(doubled)
     assert codes(found).count("doubled-phrase") == 3 and codes(found).count("doubled-punct") == 4
-    assert codes(T.spaces(unit("2025年 1月 7日", "header"))) == ["space-cjk-latin", "space-cjk-latin"]
+    # the date's typed spaces print as the house CJK–Latin gap, as 2025年1月7日 does (rules 18, 25)
+    assert codes(T.spaces(unit("2025年 1月 7日", "header"))) == []
+    assert codes(T.spaces(unit("2025年  1月7日", "header"))) == ["space-cjk-latin"]
 
 
 # --- text rules -------------------------------------------------------------------------------
@@ -138,8 +141,6 @@ def test_doubled_punct_spares_legitimate_pairs() -> None:
     ("“建设花园城市 打造宜居生活”议政会", "caption", []),
     ("举办“翰墨联京蒙 丹青绘同心”书画展", "body", []),
     ("举办翰墨联京蒙 丹青绘同心书画展", "body", ["space-cjk"]),
-    ("组建 10个调研组", "body", ["space-cjk-latin"]),
-    ("使用 Noto Serif 字体", "body", ["space-cjk-latin", "space-cjk-latin"]),
     ("发展， 推动", "body", ["space-cjk"]),
     ("同心\u3000同德", "body", ["space-cjk"]),
 ])
@@ -470,3 +471,146 @@ def test_corrupt_photo_found_after_weasyprint_is_imported(tmp_path: Path) -> Non
     data = image_bytes(Image.effect_noise((1800, 1200), 60), "JPEG")[:40_000]
     found = photo_edition(tmp_path, data)
     assert ("error", "photo-corrupt", "photo.p01") in [(f.severity, f.code, f.block_id) for f in found], found
+
+
+# --- false positives found on the corpus (each was reported as an error or warning) -------------
+
+
+@pytest.mark.parametrize("text", ["包括几个部分：1）运行环境；2）复现步骤", "a）第一 b）第二", "其中：一）学习"])
+def test_list_numbering_is_not_an_unbalanced_mark(text: str) -> None:
+    assert T.unbalanced_marks(unit(text), None) == []
+
+
+def test_a_stray_closing_parenthesis_is_still_unbalanced() -> None:
+    assert codes(T.unbalanced_marks(unit("开会）"), None)) == ["marks-unbalanced"]
+    assert codes(T.unbalanced_marks(unit("数据3）"), None)) == ["marks-unbalanced"]
+
+
+@pytest.mark.parametrize("text", ["有57,610个汉字", "占72.3%，同比", "提高3.5倍。", "共1,947个"])
+def test_numbers_with_separators_are_no_findings(text: str) -> None:
+    assert T.check_text([unit(text)]) == []
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("组建 10个调研组", "body", []),                 # rule 25: the composer sets it as the house gap
+    ("使用 Noto Serif 字体", "body", []),
+    ("组建  10个调研组", "body", ["space-cjk-latin"]),  # two spaces are a slip
+    ("组建\u300010个", "body", ["space-cjk-latin"]),
+    ("第三章 问题追踪与社区协作", "section", []),       # a head's number and title
+    ("3.1 为什么问题追踪重要", "subsection", []),
+])
+def test_spaces_the_house_style_sets_are_no_warnings(text: str, kind: str, expected: list[str]) -> None:
+    assert codes(T.spaces(unit(text, kind))) == expected
+
+
+def test_a_caption_with_its_credit_is_not_text_lost() -> None:
+    from pipeline.model import Photo, SourceRef
+
+    photo = Photo("p01", "photos/p01.jpg", None, "小区门口的便民修理摊", SourceRef("edition.toml", 25), credit="本报记者 何川")
+    printed = photo.printed_caption
+    assert printed == "小区门口的便民修理摊（本报记者 何川 摄）"
+    edition = SimpleNamespace(blocks=(), photos=(photo,), headline=SimpleNamespace(kicker="", title="", subtitle=""))
+    span = compose.Span(0.0, printed, "kai", 9.0, 0.0, (), 9.0 * len(printed))
+    line = D.TextLine(50.0, 100.0, 200.0, (span,), "photo:p01", "caption", 0, len(printed), True, True)
+    frame = D.Frame("02-cap-p01", "02", "caption", 50.0, 80.0, 200.0, 20.0, 14.0, (line,))
+    assert L.coverage_findings(display_list([frame]), edition) == []
+    short = replace(line, spans=(replace(span, text=photo.caption),))
+    cut = L.coverage_findings(display_list([replace(frame, lines=(short,))]), edition)
+    assert codes(cut) == ["text-lost"]
+
+
+def glyph(text: str, x: float, font: str = "Noto-Serif-CJK-SC", size: float = 9.75):
+    from pipeline.checks.readback import Char
+
+    return Char(text, x, 100.0, size, size if A.wide(text) else size * 0.55, font=font)
+
+
+def drawn(text: str, faces: dict, composed: str | None = None, widen: float = 0.0, x0: float = 50.0, start: int = 0):
+    """A drawn line of `text` at shaped positions (plus `widen` pt after every character), with
+    the composed line it came from (its text `composed`, spaces included)."""
+    face = faces["serif"]
+    glyphs = [replace(glyph(ch, x0 + pen + widen * i), advance=nominal(face, ch))
+              for i, (ch, pen) in enumerate(zip(text, pens(face, text)))]
+    source = composed if composed is not None else text
+    line = tline(source, "b001", start)
+    frame = column([line])
+    return A.DrawnLine("02", frame, 100.0, 1, tuple(glyphs), line, A.source_spaces(glyphs, source))
+
+
+A = pytest.importorskip("pipeline.checks.audit")
+
+
+def nominal(face, ch: str, size: float = 9.75) -> float:
+    """The glyph's width as a PDF's width array gives it (hmtx, no GPOS)."""
+    font = face._font
+    return font.get_glyph_h_advance(font.get_nominal_glyph(ord(ch))) * size / face.upem
+
+
+def pens(face, text: str, size: float = 9.75) -> list[float]:
+    """Each character's pen position as HarfBuzz shapes the text (script runs as Pango makes them)."""
+    from pipeline.fonts import script_runs
+
+    out, pen, base = [], 0.0, 0
+    for run, script in script_runs(text):
+        buf = face._shape(run, script, ())
+        at: dict[int, float] = {}
+        for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
+            at.setdefault(info.cluster, pen)
+            pen += pos.x_advance * size / face.upem
+        out += [at.get(k, out[-1] if out else 0.0) for k in range(len(run))]
+        base += len(run)
+    return out
+
+
+@pytest.mark.parametrize("text", ["据项目组在2024", "有57,610个汉字", "排版依赖HarfBuzz，PDF"])
+def test_kerned_and_proportional_pairs_are_not_spaced_out(text: str) -> None:
+    from pipeline.checks.shaping import FontMetrics
+
+    faces = real_faces()
+    auditor = A.Auditor(display_list([]), FontMetrics(faces))
+    line = drawn(text, faces)
+    auditor.spacing(line, A.widenings(line.glyphs), 0.0)
+    assert auditor.problems == []
+
+
+def test_letter_spacing_inside_a_number_is_still_found() -> None:
+    from pipeline.checks.shaping import FontMetrics
+
+    faces = real_faces()
+    auditor = A.Auditor(display_list([]), FontMetrics(faces))
+    line = drawn("在2024年", faces, widen=0.6)
+    auditor.spacing(line, [], 0.0)
+    assert [f.code for f in auditor.problems] == ["pdf-gap"] and "by 0.600 pt" in auditor.problems[0].message
+
+
+def test_a_word_space_is_not_spacing_inside_a_word() -> None:
+    from pipeline.checks.shaping import FontMetrics
+
+    faces = real_faces()
+    auditor = A.Auditor(display_list([]), FontMetrics(faces))
+    line = drawn("goodwork", faces, composed="good work")
+    shifted = tuple(replace(g, x=g.x + (4.0 if i >= 4 else 0.0)) for i, g in enumerate(line.glyphs))
+    auditor.spacing(replace(line, glyphs=shifted), [], 0.0)
+    assert line.spaced == frozenset({3}) and auditor.problems == []
+
+
+def test_a_break_at_a_word_space_is_not_a_split() -> None:
+    faces = real_faces()
+    prev = drawn("用户点击“New", faces, start=0)
+    nxt = drawn("issue”后会", faces, start=len("用户点击“New") + 1)
+    auditor = A.Auditor(display_list([]))
+    auditor.breaks(prev, nxt, True)
+    assert auditor.problems == []
+    joined = drawn("issue”后会", faces, start=len("用户点击“New"))
+    auditor.breaks(prev, joined, True)
+    assert [f.code for f in auditor.problems] == ["pdf-split"]
+
+
+def test_a_two_em_dash_drawn_as_one_glyph_ends_the_line_flush() -> None:
+    glyphs = [glyph(ch, 50.0 + 9.75 * i) for i, ch in enumerate("编辑们习惯不一的空格")]
+    glyphs += [replace(glyph("—", 147.5), advance=9.75)] * 2  # as PDFium reads the one 2-em glyph
+    line = tline("编辑们习惯不一的空格——", "b001", 0)
+    drawn_line = A.DrawnLine("02", column([line]), 100.0, 1, tuple(glyphs), line)
+    auditor = A.Auditor(display_list([]))
+    auditor.right(drawn_line)
+    assert auditor.problems == []

@@ -183,3 +183,26 @@ def test_same_sources_give_the_same_bytes_from_any_folder_user_locale_and_clock(
         built.append(out)
     for name in ("pages.pdf", "spread.pdf", "draft.docx", "proof.pdf"):
         assert (built[0] / name).read_bytes() == (built[1] / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("body_size_pt", "0"), ("leading_pt", "-14"), ("width_mm", "nan"), ("columns", "inf"), ("column_chars", '"thirteen"'), ("bleed_mm", "[3]"),
+    ("margin_top_mm", "-1"), ("size", "0"),
+])
+def test_house_style_values_out_of_range_are_one_line_exit_1(tmp_path, key: str, value: str) -> None:
+    """A house style with a value that is 0, negative, not a number or of the wrong type: one line
+    naming the style file and the value, exit 1 — never a traceback or an internal error (70)."""
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "styles", home / "styles")
+    (home / "sources").mkdir()
+    toml = home / "styles" / "broadsheet" / "style.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.split("=")[0].strip() == key)
+    lines[at] = f"{key} = {value}"
+    toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    done = pinban("pdf", str(SAMPLE), "-o", str(out), "-q", env={"PINBAN_HOME": str(home)})
+    assert done.returncode == 1, done.stderr
+    line = one_line(done.stderr)
+    assert "style.toml" in line and "internal" not in line, line
+    assert not out.exists() or not any(out.glob("*.pdf"))

@@ -23,6 +23,7 @@ import pytest
 from pipeline.build import check_built
 from pipeline.checks.readback import Char, read_chars
 from pipeline.display import DisplayList, Overset
+from pipeline.messages import PROOFREADERS, say
 from pipeline.model import Finding
 from pipeline.proof import ROUNDS, Stamp, make_proof, source_revision, write_proof
 
@@ -285,9 +286,12 @@ def test_legend_lists_every_finding(slips):
     assert legend.startswith("校样问题清单")
     for number, f in enumerate(slips.findings, 1):
         assert f"{number}." in legend
-        assert squash(f["message"]) in legend, f"#{number} {f['code']} missing from the legend"
+        # the legend says it for proofreaders: in Chinese, from the same template
+        said = say(f["msgid"], [tuple(a) for a in f.get("args", [])], PROOFREADERS) if f.get("msgid") else f["message"]
+        assert squash(said) in legend, f"#{number} {f['code']} missing from the legend"
         if f.get("hint"):
-            assert squash(f["hint"]) in legend
+            hint = say(f["hint_id"], [tuple(a) for a in f.get("args", [])], PROOFREADERS) if f.get("hint_id") else f["hint"]
+            assert squash(hint) in legend
     # text findings also get their place on the page, as the DOCX and check write it
     assert re.search(r"02版·第\d栏·第\d+行", legend)
 

@@ -27,10 +27,15 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..display import DisplayList, Frame, TextLine
+from ..messages import BUG, N_, UNREADABLE_PDF, finding
 from ..model import Finding
 from .readback import Char, per_display_page, read_chars
+
+if TYPE_CHECKING:
+    from .shaping import FontMetrics as Metrics
 
 # --- the rules' character classes (typography.md 1–5, written out here on purpose: the audit
 # must not inherit a mistake from the composer's tables) ------------------------------------------
@@ -55,6 +60,12 @@ SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are c
 SLACK = 1.0         # pt around a column when assigning characters to it
 
 
+SUMMARY = N_("PDF typography: {lines} lines ({body_lines} body) read back — line-start {line_start}, line-end "
+             "{line_end}, ragged {ragged} (max {max_ragged:.3f} pt), ragged-left {ragged_left}, pairs {pairs}, "
+             "indents {indents}, 孤字 {lone_chars}, splits {splits}, gaps {gaps} (max gap {max_gap_em:.3f} em), "
+             "off-grid {off_grid}")
+
+
 # --- reading the PDF: pipeline/readback.py ------------------------------------------------------
 
 Glyph = Char  # a drawn character, as the audit calls it
@@ -71,6 +82,7 @@ class DrawnLine:
     number: int                   # grid line within the column, 1-based
     glyphs: tuple[Glyph, ...]     # in drawing order (the text order)
     composed: TextLine | None     # the composed line nearest this baseline (within half a leading)
+    spaced: frozenset[int] = frozenset()  # i: the source has a space between glyphs i and i + 1
 
     @property
     def kind(self) -> str:
@@ -113,8 +125,28 @@ def drawn_lines(display: DisplayList, pages: list[list[Glyph]]) -> list[DrawnLin
                 if composed is not None and abs(composed.baseline - base) >= display.leading / 2:
                     composed = None
                 number = round((base - first) / display.leading) + 1
-                out.append(DrawnLine(page.name, frame, base, number, tuple(row), composed))
+                out.append(DrawnLine(page.name, frame, base, number, tuple(row), composed,
+                                     source_spaces(row, composed.text if composed else "")))
     return out
+
+
+def source_spaces(row: Sequence[Glyph], composed: str) -> frozenset[int]:
+    """Where the composed text has a word space that the PDF holds no glyph for (a space is
+    drawn as pen movement): indices i of the drawn glyphs the space follows. Empty when the drawn
+    and composed texts differ apart from spaces (nothing can be told then)."""
+    drawn = [g.text for g in row]
+    if "".join(drawn).replace(" ", "") != "".join(composed.split()):
+        return frozenset()
+    out, k = set(), 0
+    rest = composed.strip()
+    for i, ch in enumerate(drawn):
+        if ch.isspace():
+            continue
+        while rest[k].isspace():
+            out.add(i - 1)
+            k += 1
+        k += 1
+    return frozenset(out)
 
 
 def runs(glyphs: list[Glyph], tol: float = 1.0) -> list[list[Glyph]]:
@@ -198,12 +230,22 @@ def solid(ch: str) -> bool:
     return wide(ch) and ch not in MARKS
 
 
-def right_edge(g: Glyph) -> float:
+def right_edge(g: Glyph, metrics: Metrics | None = None) -> float:
     """Where a line ending in `g` ends: a closing mark or stop counts half an em (rule 8: set half
-    width, its ink is flush)."""
+    width, its ink is flush); a Latin letter or digit its shaped advance when the font is known
+    (proportional digits, Latin widths in a Chinese face differ from the PDF's width array)."""
     if g.text in CLOSING or g.text in STOPS:
         return g.x + min(g.advance, g.size / 2)
-    return g.x + g.advance
+    shaped = metrics.advance(g) if metrics is not None and alnum(g.text) else None
+    return g.x + (g.advance if shaped is None else shaped)
+
+
+def same_origin(glyphs: Sequence[Glyph]) -> Sequence[Glyph]:
+    """The line's last glyphs that share the last one's pen position."""
+    k = len(glyphs) - 1
+    while k > 0 and abs(glyphs[k - 1].x - glyphs[-1].x) < 0.01:
+        k -= 1
+    return glyphs[k:]
 
 
 def left_edges(g: Glyph) -> tuple[float, ...]:
@@ -281,16 +323,18 @@ class TypographyAudit:
         return (self.line_start + self.line_end + self.ragged + self.ragged_left + self.pairs + self.indents + self.lone_chars
                 + self.splits + self.gaps + self.off_grid)
 
+    def counts(self) -> dict[str, int | float]:
+        names = ("lines", "body_lines", "line_start", "line_end", "ragged", "max_ragged", "ragged_left", "pairs",
+                 "indents", "lone_chars", "splits", "gaps", "max_gap_em", "off_grid")
+        return {name: getattr(self, name) for name in names}
+
     def summary(self) -> str:
         # no timing here: findings (and so the proof and the DOCX) must not change between runs
-        return (f"PDF typography: {self.lines} lines ({self.body_lines} body) read back — "
-                f"line-start {self.line_start}, line-end {self.line_end}, ragged {self.ragged} "
-                f"(max {self.max_ragged:.3f} pt), ragged-left {self.ragged_left}, pairs {self.pairs}, indents {self.indents}, "
-                f"孤字 {self.lone_chars}, splits {self.splits}, gaps {self.gaps} "
-                f"(max gap {self.max_gap_em:.3f} em), off-grid {self.off_grid}")
+        return finding("info", "pdf-typography", SUMMARY, args=self.counts()).message
 
 
-def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[Char]] | None = None) -> TypographyAudit:
+def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[Char]] | None = None,
+                     metrics: Metrics | None = None) -> TypographyAudit:
     """Read the built PDF (spread.pdf or pages.pdf) back — or take its characters when the caller
     has read them already — and count the body lines' breaches of typography.md; `findings()`
     names each, where it is, with a box for the proof overlay."""
@@ -299,10 +343,9 @@ def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[C
         pages = per_display_page(chars if chars is not None else read_chars(pdf), display)
     except Exception as exc:  # noqa: BLE001 — an unreadable PDF is itself the finding
         name = pdf.name if isinstance(pdf, Path) else "PDF"
-        return TypographyAudit(problems=(Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}",
-                                                 name, "this is a pinban bug: please report it"),))
+        return TypographyAudit(problems=(finding("error", "pdf-unreadable", UNREADABLE_PDF, name, BUG, {"reason": str(exc)}),))
     lines = drawn_lines(display, pages)
-    auditor = Auditor(display)
+    auditor = Auditor(display, metrics)
     auditor.run(lines)
     return auditor.result(len(lines), time.perf_counter() - start)
 
@@ -310,8 +353,9 @@ def audit_typography(pdf: Path | bytes, display: DisplayList, chars: list[list[C
 class Auditor:
     """Walks the drawn lines in reading order, counting and recording breaches."""
 
-    def __init__(self, display: DisplayList) -> None:
+    def __init__(self, display: DisplayList, metrics: Metrics | None = None) -> None:
         self.display = display
+        self.metrics = metrics
         self.counts: dict[str, int] = dict.fromkeys(
             ("line_start", "line_end", "ragged", "ragged_left", "pairs", "indents", "lone_chars", "splits", "gaps", "off_grid"), 0)
         self.body = 0
@@ -324,7 +368,7 @@ class Auditor:
                                seconds=seconds, problems=tuple(self.problems), **self.counts)
 
     def flag(self, count: str, code: str, line: DrawnLine, message: str, hint: str,
-             glyphs: Iterable[Glyph] = (), box: tuple[float, float, float, float] | None = None) -> None:
+             glyphs: Iterable[Glyph] = (), box: tuple[float, float, float, float] | None = None, **args) -> None:
         self.counts[count] += 1
         if box is None:
             boxes = [g.em_box for g in glyphs] or [g.em_box for g in line.glyphs]
@@ -332,10 +376,10 @@ class Auditor:
             r, b = max(b[2] for b in boxes), max(b[3] for b in boxes)
             box = (l, t, r - l, b - t)
         c = line.composed
-        self.problems.append(Finding(
-            "error", code, f"{message}: «{line.text}»", line.where, hint,
-            c.block_id.replace(":", ".") if c else "", c.start if c else -1, c.end if c else -1,
-            line.page, box))
+        self.problems.append(finding(
+            "error", code, message, line.where, hint, {**args, "line": line.text},
+            block_id=c.block_id.replace(":", ".") if c else "", start=c.start if c else -1, end=c.end if c else -1,
+            page=line.page, box=box))
 
     def run(self, lines: list[DrawnLine]) -> None:
         prev: DrawnLine | None = None
@@ -353,14 +397,15 @@ class Auditor:
     def breaks(self, prev: DrawnLine | None, line: DrawnLine, continues: bool) -> None:
         first, end = line.glyphs[0], line.glyphs[-1]
         if continues and first.text in NO_START:
-            self.flag("line_start", "pdf-line-start", line, f"the line starts with {first.text}",
-                      "typography.md rules 1, 2, 4: the composer must not break before this mark", [first])
+            self.flag("line_start", "pdf-line-start", line, N_("the line starts with {mark}: «{line}»"),
+                      N_("typography.md rules 1, 2, 4: the composer must not break before this mark"), [first], mark=first.text)
         if not line.last and end.text in NO_END:
-            self.flag("line_end", "pdf-line-end", line, f"the line ends with {end.text}",
-                      "typography.md rule 3: an opening mark goes to the next line", [end])
-        if continues and prev is not None and split_unit(prev.glyphs, first.text):
-            self.flag("splits", "pdf-split", line, f"{prev.glyphs[-1].text}|{first.text}: a number or word is split across lines",
-                      "typography.md rule 5: a number or Latin word stays on one line", [first])
+            self.flag("line_end", "pdf-line-end", line, N_("the line ends with {mark}: «{line}»"),
+                      N_("typography.md rule 3: an opening mark goes to the next line"), [end], mark=end.text)
+        if continues and prev is not None and not broke_at_space(prev, line) and split_unit(prev.glyphs, first.text):
+            self.flag("splits", "pdf-split", line, N_("{before}|{after}: a number or word is split across lines: «{line}»"),
+                      N_("typography.md rule 5: a number or Latin word stays on one line"), [first],
+                      before=prev.glyphs[-1].text, after=first.text)
 
     # rules 7, 11, 12, 14, 15, 16: a body line's shape ------------------------------------------
 
@@ -370,21 +415,23 @@ class Auditor:
         self.gaps_and_pairs(line)
         self.grid(line)
         if line.last and continues and sum(1 for g in line.glyphs if counted(g.text)) == 1:
-            self.flag("lone_chars", "pdf-lone-char", line, "孤字: the paragraph's last line holds one character",
-                      "typography.md rule 16: re-break the paragraph so two or more characters end it")
+            self.flag("lone_chars", "pdf-lone-char", line, N_("孤字: the paragraph's last line holds one character: «{line}»"),
+                      N_("typography.md rule 16: re-break the paragraph so two or more characters end it"))
 
     def right(self, line: DrawnLine) -> None:
         edge = line.frame.x + line.frame.width
-        end = right_edge(line.glyphs[-1])
+        # characters drawn at one origin are one glyph (—— in a Chinese run): it reaches their advances on
+        end = right_edge(line.glyphs[-1], self.metrics) + sum(g.advance for g in same_origin(line.glyphs)[:-1])
         dev = end - edge
         if not line.last:
             self.max_ragged = max(self.max_ragged, abs(dev))
         if (not line.last and abs(dev) > FLUSH_TOL) or dev > FLUSH_TOL:
-            what = "overfull" if dev > 0 else "ragged"
+            what = (N_("overfull: the line ends {dev:+.2f} pt from the column edge: «{line}»") if dev > 0 else
+                    N_("ragged: the line ends {dev:+.2f} pt from the column edge: «{line}»"))
             l, r = sorted((end, edge))
-            self.flag("ragged", "pdf-ragged", line, f"{what}: the line ends {dev:+.2f} pt from the column edge",
-                      "typography.md rule 11: every line but a paragraph's last is flush with both edges",
-                      box=(l, line.baseline - 0.88 * line.glyphs[-1].size, max(r - l, 1.0), line.glyphs[-1].size))
+            self.flag("ragged", "pdf-ragged", line, what,
+                      N_("typography.md rule 11: every line but a paragraph's last is flush with both edges"),
+                      box=(l, line.baseline - 0.88 * line.glyphs[-1].size, max(r - l, 1.0), line.glyphs[-1].size), dev=dev)
 
     def left(self, line: DrawnLine, continues: bool) -> None:
         """Rule 15 for a paragraph's first line (2 em in), rule 11 for the others (flush left)."""
@@ -393,14 +440,14 @@ class Auditor:
         if abs(off) <= (FLUSH_TOL if continues else INDENT_TOL):
             return
         if continues:
-            self.flag("ragged_left", "pdf-ragged-left", line, f"the line starts {off:+.3f} pt from the column edge",
-                      "typography.md rule 11: every line is flush with both column edges", [line.glyphs[0]])
+            self.flag("ragged_left", "pdf-ragged-left", line, N_("the line starts {off:+.3f} pt from the column edge: «{line}»"),
+                      N_("typography.md rule 11: every line is flush with both column edges"), [line.glyphs[0]], off=off)
         else:
             inset = round(off + 2 * self.display.body_size, 2) + 0.0  # no -0.00
             self.flag("indents", "pdf-indent", line,
-                      f"a paragraph's first line starts {inset:.2f} pt in, not 2 em ({off:+.2f} pt)",
-                      "typography.md rule 15: a body paragraph's first line is indented 2 em, also after a head",
-                      [line.glyphs[0]])
+                      N_("a paragraph's first line starts {inset:.2f} pt in, not 2 em ({off:+.2f} pt): «{line}»"),
+                      N_("typography.md rule 15: a body paragraph's first line is indented 2 em, also after a head"),
+                      [line.glyphs[0]], inset=inset, off=off)
 
     def gaps_and_pairs(self, line: DrawnLine) -> None:
         glyphs = line.glyphs
@@ -416,32 +463,56 @@ class Auditor:
             width = pair_width(glyphs, i, widening)
             limit = 1.5 * max(a.size, b.size)
             if width > limit + PAIR_TOL:
-                self.flag("pairs", "pdf-pair", line, f"the marks {a.text}{b.text} take {width:.2f} pt, over 1.5 em ({limit:.2f} pt)",
-                          "typography.md rule 7: remove the blank half between adjacent marks", [a, b])
+                self.flag("pairs", "pdf-pair", line, N_("the marks {pair} take {width:.2f} pt, over 1.5 em ({limit:.2f} pt): «{line}»"),
+                          N_("typography.md rule 7: remove the blank half between adjacent marks"), [a, b],
+                          pair=a.text + b.text, width=width, limit=limit)
 
     def spacing(self, line: DrawnLine, gaps: list[tuple[int, float]], worst: float) -> None:
         glyphs = line.glyphs
         if worst > MAX_GAP_EM + 1e-3:
             at = max(gaps, key=lambda iw: iw[1] / glyphs[iw[0]].size)[0]
-            what, marked = f"a gap is widened {worst:.3f} em, over {MAX_GAP_EM} em", glyphs[at:at + 2]
+            what, marked, args = N_("a gap is widened {gap:.3f} em, over {bound} em: «{line}»"), glyphs[at:at + 2], {
+                "gap": worst, "bound": MAX_GAP_EM}
         elif squeezed := [(i, w) for i, w in gaps if w < -SQUEEZE_TOL]:
             i, w = squeezed[0]
-            what, marked = f"{glyphs[i].text}{glyphs[i + 1].text} overlap by {-w:.2f} pt", glyphs[i:i + 2]
-        elif spaced := [i for i in range(len(glyphs) - 1) if inside_unit(glyphs, i)
-                        and glyphs[i + 1].x - glyphs[i].x - glyphs[i].advance > UNIT_GAP_TOL]:
-            i = spaced[0]
-            what, marked = f"spaced out inside {glyphs[i].text}{glyphs[i + 1].text}", glyphs[i:i + 2]
+            what, marked, args = N_("{pair} overlap by {by:.2f} pt: «{line}»"), glyphs[i:i + 2], {
+                "pair": glyphs[i].text + glyphs[i + 1].text, "by": -w}
+        elif spaced := [(i, w) for i in range(len(glyphs) - 1) if inside_unit(glyphs, i) and i not in line.spaced
+                        and (w := self.spacing_at(glyphs, i)) > UNIT_GAP_TOL]:
+            i, w = spaced[0]
+            what, marked, args = N_("spaced out inside {pair} by {by:.3f} pt: «{line}»"), glyphs[i:i + 2], {
+                "pair": glyphs[i].text + glyphs[i + 1].text, "by": w}
         else:
             return
         self.flag("gaps", "pdf-gap", line, what,
-                  "typography.md rule 12: compress marks first, then widen every gap evenly, ≤ 0.25 em; "
-                  "never inside words, numbers, —— or ……", marked)
+                  N_("typography.md rule 12: compress marks first, then widen every gap evenly, ≤ 0.25 em; "
+                     "never inside words, numbers, —— or ……"), marked, **args)
+
+    def spacing_at(self, glyphs: Sequence[Glyph], i: int) -> float:
+        """pt between glyphs i and i + 1 beyond what shaping sets there: the nearer of the font's
+        nominal advance and its shaped one (kerning, proportional digits in a Chinese run; which
+        one Pango used depends on the run's script). 0 inside a ligature, which is one glyph."""
+        a, b = glyphs[i], glyphs[i + 1]
+        drawn = b.x - a.x
+        if self.metrics is None or self.metrics.face(a.font) is None:
+            return drawn - a.advance
+        step = self.metrics.step(a, b)
+        if step is None:
+            return 0.0
+        return min((drawn - a.advance, drawn - step), key=abs)
 
     def grid(self, line: DrawnLine) -> None:
         steps = (line.baseline - self.display.grid_origin) / self.display.leading
         if abs(steps - round(steps)) * self.display.leading > GRID_TOL:
-            self.flag("off_grid", "pdf-off-grid", line, f"baseline {line.baseline:.2f} pt is off the baseline grid",
-                      "typography.md rule 14: body lines sit on the body leading's grid")
+            self.flag("off_grid", "pdf-off-grid", line, N_("baseline {baseline:.2f} pt is off the baseline grid: «{line}»"),
+                      N_("typography.md rule 14: body lines sit on the body leading's grid"), baseline=line.baseline)
+
+
+def broke_at_space(prev: DrawnLine, line: DrawnLine) -> bool:
+    """The source has a word space where the two lines meet (the composer breaks there)."""
+    a, b = prev.composed, line.composed
+    return bool(a and b and a.block_id == b.block_id and (a.end < b.start or a.text[-1:].isspace()
+                                                           or b.text[:1].isspace()))
 
 
 def split_unit(before: Sequence[Glyph], first: str) -> bool:

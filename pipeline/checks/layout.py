@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from ..messages import BUG, N_, OVERSET, OVERSET_ANYWHERE, OVERSET_HINT, finding, overset_args
 from ..model import BODY, INTRO, SECTION, SUBSECTION, Edition, Finding
 from ..style import Style
 
@@ -41,12 +42,8 @@ def overset_findings(display: DisplayList) -> list[Finding]:
     o = display.overset
     if o is None:
         return []
-    where = "、".join(o.sections) or "the report"
-    return [Finding(
-        "error", "overset", f"overset: {o.lines} lines ({o.chars} characters) do not fit, in {where}",
-        display.edition, "cut text, drop or shrink a photo, or allow a smaller body size in the house style",
-        block_id=o.blocks[0] if o.blocks else "",
-    )]
+    return [finding("error", "overset", OVERSET if o.sections else OVERSET_ANYWHERE, display.edition, OVERSET_HINT,
+                    overset_args(o), block_id=o.blocks[0] if o.blocks else "")]
 
 
 def column_frames(display: DisplayList) -> list[tuple[str, Frame]]:
@@ -71,14 +68,14 @@ def underset_findings(display: DisplayList) -> list[Finding]:
     page, last = cols[-1]
     if not last.lines:
         empty = sum(1 for _, f in cols if not f.lines)
-        return [Finding("error", "underset", f"underset: {empty} column(s) stay empty", f"{page}版·第{last.column}栏",
-                        "add text or enlarge a photo; copyfit could not fill the page", page=page,
+        return [finding("error", "underset", N_("underset: {empty} column(s) stay empty"), f"{page}版·第{last.column}栏",
+                        N_("add text or enlarge a photo; copyfit could not fill the page"), {"empty": empty}, page=page,
                         box=(last.x, last.y, last.width, last.height))]
     empty = int((last.y + last.height - last.lines[-1].baseline) / last.leading)  # whole grid lines left
     if empty < 3:
         return []
-    return [Finding("error", "underset", f"underset: the report ends {empty} lines above the column foot",
-                    f"{page}版·第{last.column}栏", "add text or enlarge a photo", page=page,
+    return [finding("error", "underset", N_("underset: the report ends {empty} lines above the column foot"),
+                    f"{page}版·第{last.column}栏", N_("add text or enlarge a photo"), {"empty": empty}, page=page,
                     box=(last.x, last.lines[-1].baseline, last.width, last.y + last.height - last.lines[-1].baseline))]
 
 
@@ -99,9 +96,10 @@ def finding_block_id(display_id: str) -> str:
 
 
 def line_finding(severity: str, code: str, message: str, hint: str, page: str, frame: Frame, line: TextLine,
-                 index: int) -> Finding:
-    return Finding(severity, code, message, line_where(page, frame, line, index), hint,
-                   finding_block_id(line.block_id), line.start, line.end, page, line_box(frame, line))
+                 index: int, **args: str | float) -> Finding:
+    return finding(severity, code, message, line_where(page, frame, line, index), hint, args,
+                   block_id=finding_block_id(line.block_id), start=line.start, end=line.end, page=page,
+                   box=line_box(frame, line))
 
 
 def line_findings(display: DisplayList) -> list[Finding]:
@@ -114,20 +112,20 @@ def line_findings(display: DisplayList) -> list[Finding]:
     for page, frame in column_frames(display):
         for i, line in enumerate(frame.lines):
             if i == 0 and line.kind == BODY and line.last and not line.first and short(line, display.body_size):
-                out.append(line_finding("warning", "widow", f"a paragraph's short last line “{line.text}” starts the column",
-                                        "cut or add a line in the paragraph before", page, frame, line, i))
+                out.append(line_finding("warning", "widow", N_("a paragraph's short last line “{text}” starts the column"),
+                                        N_("cut or add a line in the paragraph before"), page, frame, line, i, text=line.text))
         if frame.lines and frame.lines[-1].kind in HEAD_KINDS and not is_report_end(display, frame):
             line = frame.lines[-1]
-            out.append(line_finding("warning", "head-at-foot", f"head “{line.text}” is the last line of the column",
-                                    "move it to the next column (cut or add a line before it)", page, frame, line,
-                                    len(frame.lines) - 1))
+            out.append(line_finding("warning", "head-at-foot", N_("head “{text}” is the last line of the column"),
+                                    N_("move it to the next column (cut or add a line before it)"), page, frame, line,
+                                    len(frame.lines) - 1, text=line.text))
     return out
 
 
 def orphan_findings(page: str, frame: Frame) -> list[Finding]:
     return [
-        line_finding("warning", "orphan-char", f"孤字: the paragraph ends with “{line.text}” alone on its line",
-                     "cut or add a few characters so the last line holds two or more", page, frame, line, i)
+        line_finding("warning", "orphan-char", N_("孤字: the paragraph ends with “{text}” alone on its line"),
+                     N_("cut or add a few characters so the last line holds two or more"), page, frame, line, i, text=line.text)
         for i, line in enumerate(frame.lines)
         if line.kind in (BODY, INTRO) and line.last and not line.first and orphan(line.text)
     ]
@@ -158,10 +156,10 @@ def resolution_findings(display: DisplayList, skip: set[str] = frozenset()) -> l
             if ppi >= GOOD_PPI:
                 continue
             severity = "error" if ppi < MIN_PPI else "warning"
-            out.append(Finding(
-                severity, "photo-resolution",
-                f"photo {pic.photo_id}: {ppi:.0f} ppi at its placed size ({pic.width / 72 * 25.4:.0f}×{pic.height / 72 * 25.4:.0f} mm)",
-                f"{page.name}版·图{pic.photo_id}", f"print needs {GOOD_PPI:.0f} ppi: use a larger original or place it smaller",
+            out.append(finding(
+                severity, "photo-resolution", N_("photo {photo}: {ppi:.0f} ppi at its placed size ({w:.0f}×{h:.0f} mm)"),
+                f"{page.name}版·图{pic.photo_id}", N_("print needs {good:.0f} ppi: use a larger original or place it smaller"),
+                {"photo": pic.photo_id, "ppi": ppi, "w": pic.width / 72 * 25.4, "h": pic.height / 72 * 25.4, "good": GOOD_PPI},
                 block_id=f"photo.{pic.photo_id}", page=page.name, box=(pic.x, pic.y, pic.width, pic.height),
             ))
     return out
@@ -170,7 +168,7 @@ def resolution_findings(display: DisplayList, skip: set[str] = frozenset()) -> l
 def source_texts(edition: Edition) -> dict[str, str]:
     """Block id → the source text the layout must place, for the texts pinban takes from sources."""
     texts = {b.id: b.text for b in edition.blocks}
-    texts.update({f"photo.{p.id}": p.caption + (f"（{p.credit} 摄）" if p.credit else "") for p in edition.photos})
+    texts.update({f"photo.{p.id}": p.printed_caption for p in edition.photos})
     hl = edition.headline
     texts.update({f"headline.{k}": t for k, t in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)) if t})
     return texts
@@ -195,9 +193,9 @@ def coverage_findings(display: DisplayList, edition: Edition) -> list[Finding]:
         got = squash("".join(ln.text for ln in lines))
         if got == squash(text):
             continue
-        what = f"{len(got)} of {len(squash(text))} characters" if lines else "nothing"
-        out.append(Finding("error", "text-lost", f"layout placed {what} of “{text[:20]}…”",
-                           block_where(edition, block_id), "this is a pinban bug: please report it", block_id))
+        msgid = N_("layout placed {got} of {want} characters of “{text}…”") if lines else N_("layout placed nothing of “{text}…”")
+        out.append(finding("error", "text-lost", msgid, block_where(edition, block_id), BUG,
+                           {"got": len(got), "want": len(squash(text)), "text": text[:20]}, block_id=block_id))
     return out
 
 

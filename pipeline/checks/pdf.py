@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..messages import BUG, N_, UNREADABLE_PDF, finding
 from ..model import Edition, Finding
 from ..style import Style
 
 if TYPE_CHECKING:  # the display list pulls in the composer; only types are needed here
     from ..display import DisplayList
+    from .shaping import Shaper
 from .layout import line_finding, source_texts, squash
 
 
-def audit_pdf(pdf: Path, display: DisplayList, edition: Edition, style: Style) -> list[Finding]:
-    from .audit import audit_typography
+def audit_pdf(pdf: Path, display: DisplayList, edition: Edition, style: Style,
+              faces: Mapping[str, Shaper] | None = None) -> list[Finding]:
+    """`faces` (the house style's, as loaded) let the typography audit measure spacing against
+    shaped advances: without them kerned and proportional pairs read as spaced out."""
+    from .audit import SUMMARY, audit_typography
     from .readback import read_chars
+    from .shaping import FontMetrics
 
     try:
         chars = read_chars(pdf)  # read once: the fidelity checks and the typography audit share it
         fonts = pdf_fonts(pdf)
     except Exception as exc:  # noqa: BLE001 — an unreadable PDF is itself the finding
-        return [Finding("error", "pdf-unreadable", f"the PDF cannot be read back: {exc}", pdf.name,
-                        "this is a pinban bug: please report it")]
+        return [finding("error", "pdf-unreadable", UNREADABLE_PDF, pdf.name, BUG, {"reason": str(exc)})]
     pages = ["".join(c.text for c in page) for page in chars]
-    typography = audit_typography(pdf, display, chars)
-    summary = Finding("info", "pdf-typography", typography.summary(), pdf.name)
+    typography = audit_typography(pdf, display, chars, FontMetrics(faces) if faces else None)
+    summary = finding("info", "pdf-typography", SUMMARY, pdf.name, args=typography.counts())
     return (fidelity_findings(pages, display) + reading_order_findings(pages, display, edition)
             + font_findings(fonts, style) + typography.findings() + [summary])
 
@@ -57,9 +63,10 @@ def fidelity_findings(pages: list[str], display: DisplayList) -> list[Finding]:
                     pos = at + len(want)
                     continue
                 anywhere = text.find(want)
-                code, what = ("pdf-order", "is out of order in") if anywhere >= 0 else ("pdf-missing-text", "is missing from")
-                out.append(line_finding("error", code, f"“{line.text}” {what} the PDF text",
-                                        "this is a pinban bug: please report it with the edition", page.name, frame, line, i))
+                code, what = (("pdf-order", N_("“{text}” is out of order in the PDF text")) if anywhere >= 0 else
+                              ("pdf-missing-text", N_("“{text}” is missing from the PDF text")))
+                out.append(line_finding("error", code, what, BUG,
+                                        page.name, frame, line, i, text=line.text))
                 if anywhere >= 0:
                     pos = anywhere + len(want)
     return out
@@ -81,14 +88,14 @@ def reading_order_findings(pages: list[str], display: DisplayList, edition: Edit
             continue
         end = subsequence_end(text, squash(block.text), pos)
         if end < 0:
-            out.append(Finding("error", "pdf-reading-order", f"the text of “{block.text[:16]}…” is not in the PDF in "
-                               "reading order", str(block.source), "this is a pinban bug: please report it", block.id))
+            out.append(finding("error", "pdf-reading-order", N_("the text of “{text}…” is not in the PDF in reading order"),
+                               str(block.source), BUG, {"text": block.text[:16]}, block_id=block.id))
             continue
         pos = end
     for block_id, part in source_texts(edition).items():
         if not block_id.startswith("b") and block_id not in overset and subsequence_end(text, squash(part), 0) < 0:
-            out.append(Finding("error", "pdf-missing-text", f"“{part[:16]}…” is not in the PDF", "edition.toml",
-                               "this is a pinban bug: please report it", block_id))
+            out.append(finding("error", "pdf-missing-text", N_("“{text}…” is not in the PDF"), "edition.toml", BUG,
+                               {"text": part[:16]}, block_id=block_id))
     return out
 
 
@@ -142,10 +149,11 @@ def font_findings(fonts: list[tuple[str, bool]], style: Style) -> list[Finding]:
     out = []
     for name, embedded in fonts:
         if not embedded:
-            out.append(Finding("error", "font-not-embedded", f"font {name} is not embedded in the PDF", "spread.pdf",
-                               "the plant would substitute it: this is a pinban bug, please report it"))
+            out.append(finding("error", "font-not-embedded", N_("font {font} is not embedded in the PDF"), "spread.pdf",
+                               N_("the plant would substitute it: this is a pinban bug, please report it"), {"font": name}))
         flat = re.sub(r"[^a-z0-9]", "", name.lower())
         if not any(flat.startswith(f) for f in families):
-            out.append(Finding("warning", "font-fallback", f"the PDF uses {name}, which is not a house-style face",
-                               "spread.pdf", "some characters fell back to another font: see glyph-missing findings"))
+            out.append(finding("warning", "font-fallback", N_("the PDF uses {font}, which is not a house-style face"),
+                               "spread.pdf", N_("some characters fell back to another font: see glyph-missing findings"),
+                               {"font": name}))
     return out

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..errors import PinbanError
+from ..messages import N_, finding
 from ..model import Edition, Finding
 from ..sources.tomlpos import TomlLines
 from ..style import Style
@@ -117,8 +118,9 @@ def plain_unit(block_id: str, kind: str, text: str, where: str, face: str, check
     return TextUnit(block_id, kind, text, where, (Segment(0, len(text), face),), checked)
 
 
-def text_finding(unit: TextUnit, severity: str, code: str, message: str, start: int, end: int, hint: str) -> Finding:
-    return Finding(severity, code, message, unit.where, hint, unit.block_id, start, end)
+def text_finding(unit: TextUnit, severity: str, code: str, message: str, start: int, end: int, hint: str,
+                 **args: str | int) -> Finding:
+    return finding(severity, code, message, unit.where, hint, args, block_id=unit.block_id, start=start, end=end)
 
 
 def excerpt(text: str, start: int, end: int, around: int = 6) -> str:
@@ -158,9 +160,9 @@ def check_glyphs(units: list[TextUnit], style: Style, faces: Mapping[str, HasCha
 
 def glyph_finding(unit: TextUnit, i: int, ch: str, family: str) -> Finding:
     return text_finding(
-        unit, "error", "glyph-missing",
-        f"{family} cannot draw {ch} (U+{ord(ch):04X}) in {excerpt(unit.text, i, i + 1)}",
-        i, i + 1, "replace the character (emoji and rare characters have no glyph in the house faces)",
+        unit, "error", "glyph-missing", N_("{family} cannot draw {char} (U+{point}) in {excerpt}"),
+        i, i + 1, N_("replace the character (emoji and rare characters have no glyph in the house faces)"),
+        family=family, char=ch, point=f"{ord(ch):04X}", excerpt=excerpt(unit.text, i, i + 1),
     )
 
 
@@ -207,9 +209,9 @@ def halfwidth_punct(unit: TextUnit) -> list[Finding]:
         else:
             hit = is_cjk(before) or is_cjk(after)
         if hit:
-            out.append(text_finding(unit, "warning", "punct-halfwidth",
-                                    f"half-width {ch} in Chinese text: {excerpt(text, i, i + 1)}",
-                                    i, i + 1, f"use the full-width {FULLWIDTH[ch]}"))
+            out.append(text_finding(unit, "warning", "punct-halfwidth", N_("half-width {mark} in Chinese text: {excerpt}"),
+                                    i, i + 1, N_("use the full-width {full}"), mark=ch, excerpt=excerpt(text, i, i + 1),
+                                    full=FULLWIDTH[ch]))
     return out
 
 
@@ -219,9 +221,9 @@ def straight_quotes(unit: TextUnit) -> list[Finding]:
         i = m.start()
         near = text[max(0, i - 1) : i + 2]
         if any(is_cjk(c) for c in near):
-            out.append(text_finding(unit, "warning", "quote-straight",
-                                    f"straight quote {m.group()} in Chinese text: {excerpt(text, i, i + 1)}",
-                                    i, i + 1, "use “ ” (and ‘ ’ inside them)"))
+            out.append(text_finding(unit, "warning", "quote-straight", N_("straight quote {mark} in Chinese text: {excerpt}"),
+                                    i, i + 1, N_("use “ ” (and ‘ ’ inside them)"), mark=m.group(),
+                                    excerpt=excerpt(text, i, i + 1)))
     return out
 
 
@@ -245,20 +247,31 @@ def unbalanced_marks(unit: TextUnit, following: TextUnit | None) -> list[Finding
                 while stack[-1][0] != CLOSERS[ch]:
                     stack.pop()
                 stack.pop()
-                out.append(pair_finding(unit, i, f"{ch} closes across another open mark"))
-            else:
-                out.append(pair_finding(unit, i, f"{ch} has no opening {CLOSERS[ch]}"))
+                out.append(pair_finding(unit, i, N_("{mark} closes across another open mark: {excerpt}"), ch))
+            elif not (ch == "）" and enumerator_before(unit.text, i)):
+                out.append(pair_finding(unit, i, N_("{mark} has no opening {other}: {excerpt}"), ch, CLOSERS[ch]))
     for opener, i in stack:
         # GB/T 15834: a quotation over several paragraphs opens each one and closes only the last.
         continued = i == 0 and following is not None and following.kind == unit.kind and following.text.startswith(opener)
         if not continued:
-            out.append(pair_finding(unit, i, f"{opener} is never closed"))
+            out.append(pair_finding(unit, i, N_("{mark} is never closed: {excerpt}"), opener))
     return out
 
 
-def pair_finding(unit: TextUnit, i: int, what: str) -> Finding:
-    return text_finding(unit, "warning", "marks-unbalanced", f"{what}: {excerpt(unit.text, i, i + 1)}", i, i + 1,
-                        "add the missing mark or delete the stray one")
+# 1） 2） or a） b） numbering a list inside a paragraph (GB/T 15834 4.8: a single closing
+# parenthesis after the number): at the text's start or after a mark or space.
+ENUMERATOR_RE = re.compile(f"(?:^|[\\s{CJK_PUNCT}])(?:[0-9]{{1,3}}|[A-Za-z]|[一二三四五六七八九十]{{1,3}})$")
+
+
+def enumerator_before(text: str, i: int) -> bool:
+    """The ） at i closes a list number such as 1）, not a parenthesis."""
+    return ENUMERATOR_RE.search(text, 0, i) is not None
+
+
+def pair_finding(unit: TextUnit, i: int, msgid: str, mark: str, other: str = "") -> Finding:
+    return text_finding(unit, "warning", "marks-unbalanced", msgid, i, i + 1,
+                        N_("add the missing mark or delete the stray one"), mark=mark, other=other,
+                        excerpt=excerpt(unit.text, i, i + 1))
 
 
 # ABAB reduplication that is meant (研究研究, 一步一步): never reported as a doubled phrase.
@@ -282,9 +295,9 @@ def doubled_phrases(unit: TextUnit) -> list[Finding]:
         phrase = m.group(1)
         if len(set(phrase)) == 1 or phrase.startswith("一") or phrase in REDUPLICABLE:
             continue
-        out.append(text_finding(unit, "warning", "doubled-phrase",
-                                f"“{phrase}” written twice in a row: {excerpt(unit.text, m.start(), m.end())}",
-                                m.start(1) + len(phrase), m.end(), "delete the repeat unless it is meant"))
+        out.append(text_finding(unit, "warning", "doubled-phrase", N_("“{phrase}” written twice in a row: {excerpt}"),
+                                m.start(1) + len(phrase), m.end(), N_("delete the repeat unless it is meant"),
+                                phrase=phrase, excerpt=excerpt(unit.text, m.start(), m.end())))
     return out
 
 
@@ -294,8 +307,8 @@ DOUBLED_PUNCT_RE = re.compile(r"([，。、；：“”‘’《》（）〔〕�
 def doubled_punct(unit: TextUnit) -> list[Finding]:
     """，， or ““ (a slip); ？？ ！！ —— …… are legitimate and not matched."""
     return [
-        text_finding(unit, "warning", "doubled-punct", f"{m.group(1)} twice: {excerpt(unit.text, m.start(), m.end())}",
-                     m.start() + 1, m.end(), "delete one")
+        text_finding(unit, "warning", "doubled-punct", N_("{mark} twice: {excerpt}"), m.start() + 1, m.end(),
+                     N_("delete one"), mark=m.group(1), excerpt=excerpt(unit.text, m.start(), m.end()))
         for m in DOUBLED_PUNCT_RE.finditer(unit.text)
     ]
 
@@ -303,14 +316,17 @@ def doubled_punct(unit: TextUnit) -> list[Finding]:
 SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 
 
-PHRASE_KINDS = frozenset({"kicker", "title", "subtitle", "caption", "header", "credit"})
+# Texts where one space between two Chinese phrases is a deliberate separator: headline parts,
+# captions, furniture, and heads (第三章 问题追踪与社区协作).
+PHRASE_KINDS = frozenset({"kicker", "title", "subtitle", "caption", "header", "credit", "section", "subsection"})
 
 
 def spaces(unit: TextUnit) -> list[Finding]:
     """Spaces beside Chinese text. A single space between two Chinese phrases is a deliberate
     separator in a headline or caption (凝心聚力共奋进 履职尽责谱新篇), or inside quotation or
-    title marks in any text (“翰墨联京蒙 丹青绘同心”); anywhere else it is a slip. A space
-    between Chinese and Latin or digits is always reported: the composer sets that gap (rule 18)."""
+    title marks in any text (“翰墨联京蒙 丹青绘同心”); anywhere else it is a slip. One typed
+    space between Chinese and Latin or digits is no finding: the house style sets it as its
+    CJK–Latin gap (typography.md rule 25); other spaces there (several, ideographic, tabs) are."""
     text, out = unit.text, []
     depth = quote_depths(text)
     for m in SPACE_RE.finditer(text):
@@ -322,11 +338,13 @@ def spaces(unit: TextUnit) -> list[Finding]:
             phrase_gap = m.group() in (" ", "\u3000") and is_han(before) and is_han(after)
             if phrase_gap and (unit.kind in PHRASE_KINDS or depth[m.start()] > 0):
                 continue
-            code, hint = "space-cjk", "delete the space (Chinese text has no spaces between characters)"
+            code, hint = "space-cjk", N_("delete the space (Chinese text has no spaces between characters)")
+        elif m.group() == " ":
+            continue  # rule 25: the composer sets it as the house gap
         else:
-            code, hint = "space-cjk-latin", "delete the space: the house style sets the gap between Chinese and Latin or digits"
-        out.append(text_finding(unit, "warning", code, f"space in {excerpt(text, m.start(), m.end())}",
-                                m.start(), m.end(), hint))
+            code, hint = "space-cjk-latin", N_("delete the space: the house style sets the gap between Chinese and Latin or digits")
+        out.append(text_finding(unit, "warning", code, N_("space in {excerpt}"), m.start(), m.end(), hint,
+                                excerpt=excerpt(text, m.start(), m.end())))
     return out
 
 
@@ -351,9 +369,9 @@ def fullwidth_alnum(unit: TextUnit) -> list[Finding]:
         plain = "".join(chr(ord(c) - 0xFEE0) for c in m.group())
         digits = m.group()[0].isdigit()
         code = "number-fullwidth" if digits else "latin-fullwidth"
-        what = "digits" if digits else "letters"
-        out.append(text_finding(unit, "warning", code, f"full-width {what} {m.group()}",
-                                m.start(), m.end(), f"write {plain} (GB/T 15835: half-width Arabic digits)"))
+        what = N_("full-width digits {text}") if digits else N_("full-width letters {text}")
+        out.append(text_finding(unit, "warning", code, what, m.start(), m.end(),
+                                N_("write {plain} (GB/T 15835: half-width Arabic digits)"), text=m.group(), plain=plain))
     return out
 
 
@@ -362,8 +380,9 @@ INVISIBLE_RE = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2028\u2029\u202a-\u
 
 def invisible_chars(unit: TextUnit) -> list[Finding]:
     return [
-        text_finding(unit, "warning", "invisible-char", f"invisible character U+{ord(m.group()):04X} in "
-                     f"{excerpt(unit.text, m.start(), m.end())}", m.start(), m.end(), "delete it (it came with a copy-paste)")
+        text_finding(unit, "warning", "invisible-char", N_("invisible character U+{point} in {excerpt}"), m.start(), m.end(),
+                     N_("delete it (it came with a copy-paste)"), point=f"{ord(m.group()):04X}",
+                     excerpt=excerpt(unit.text, m.start(), m.end()))
         for m in INVISIBLE_RE.finditer(unit.text)
     ]
 
@@ -374,8 +393,8 @@ MARKUP_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>|&(#\d+|#x[0-9A-Fa
 def markup(unit: TextUnit) -> list[Finding]:
     """HTML tags, entities or Markdown links: pinban prints them literally, which is rarely meant."""
     return [
-        text_finding(unit, "warning", "markup-in-text", f"markup {m.group()[:40]} prints literally",
-                     m.start(), m.end(), "remove it; report.md takes plain text with **bold** leads only")
+        text_finding(unit, "warning", "markup-in-text", N_("markup {markup} prints literally"), m.start(), m.end(),
+                     N_("remove it; report.md takes plain text with **bold** leads only"), markup=m.group()[:40])
         for m in MARKUP_RE.finditer(unit.text)
     ]
 
@@ -392,8 +411,8 @@ def mixed_quote_styles(units: list[TextUnit]) -> list[Finding]:
     major = "curly" if counts["curly"] >= counts["corner"] else "corner"
     use = "“ ”" if major == "curly" else "「 」"
     return [
-        text_finding(u, "warning", "quote-mixed", f"quotation mark {u.text[i]} differs from the edition's {use}",
-                     i, i + 1, f"use {use} throughout (GB/T 15834: “ ” outside, ‘ ’ inside)")
+        text_finding(u, "warning", "quote-mixed", N_("quotation mark {mark} differs from the edition's {use}"), i, i + 1,
+                     N_("use {use} throughout (GB/T 15834: “ ” outside, ‘ ’ inside)"), mark=u.text[i], use=use)
         for u, i, style in marks
         if style != major
     ]
@@ -411,8 +430,8 @@ def mixed_year_styles(units: list[TextUnit]) -> list[Finding]:
     if not arabic:
         return []
     return [
-        text_finding(u, "warning", "number-mixed", f"year {m.group()} in Chinese numerals, elsewhere Arabic (e.g. 2024年)",
-                     m.start(), m.end(), "write years in Arabic digits throughout (GB/T 15835)")
+        text_finding(u, "warning", "number-mixed", N_("year {year} in Chinese numerals, elsewhere Arabic (e.g. 2024年)"),
+                     m.start(), m.end(), N_("write years in Arabic digits throughout (GB/T 15835)"), year=m.group())
         for u in units
         for m in CHINESE_YEAR_RE.finditer(u.text)
     ]
@@ -427,8 +446,8 @@ MIXED_DATE_RE = re.compile(f"[0-9]+年[{CN_NUM}]+月|[{CN_NUM}]+年[0-9]+月|[0-
 def mixed_dates(units: list[TextUnit]) -> list[Finding]:
     """A date that mixes Arabic and Chinese numerals (2024年十二月)."""
     return [
-        text_finding(u, "warning", "number-mixed", f"date {m.group()} mixes Arabic and Chinese numerals",
-                     m.start(), m.end(), "write the whole date one way (GB/T 15835: 2024年12月5日)")
+        text_finding(u, "warning", "number-mixed", N_("date {date} mixes Arabic and Chinese numerals"), m.start(), m.end(),
+                     N_("write the whole date one way (GB/T 15835: 2024年12月5日)"), date=m.group())
         for u in units
         for m in MIXED_DATE_RE.finditer(u.text)
     ]

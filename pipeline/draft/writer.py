@@ -18,6 +18,7 @@ from docx.shared import Cm, Mm
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run as DocxRun
 
+from ..messages import PROOFREADERS, localised
 from ..model import Edition, Finding, Photo
 from ..ooxml import add_bookmark
 from .items import Item, no_break
@@ -184,7 +185,8 @@ def finding_range(f: Finding, length: int) -> tuple[int, int]:
 
 
 def comment_text(f: Finding) -> str:
-    """pinban's comment, framed in Chinese for the proofreader."""
+    """pinban's comment, in Chinese for the proofreader."""
+    f = localised(f, PROOFREADERS)
     head = f"排版程序{SEVERITY_ZH.get(f.severity, '提示')}：{f.message}"
     return head + (f"\n建议：{f.hint}" if f.hint else "") + f"\n〔pinban：{f.code}〕"
 

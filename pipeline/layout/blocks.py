@@ -58,7 +58,7 @@ def report_items(edition: Edition, style: Style, faces) -> list[Item]:
 
 
 def caption_lines(photo: Photo, width: float, style: Style, faces) -> tuple[Line, ...]:
-    text = photo.caption + (f"（{photo.credit} 摄）" if photo.credit else "")
+    text = photo.printed_caption
     return compose_text(text, style.para("caption"), width, faces, str(photo.source))
 
 

@@ -21,6 +21,7 @@ from functools import cached_property
 from importlib import resources
 
 from pipeline.errors import PinbanError
+from pipeline.messages import N_, error, say
 
 SPACES = " \u3000"
 PAIRS = {"《": "》", "“": "”", "‘": "’", "（": "）", "〈": "〉", "「": "」", "『": "』", "【": "】", "〔": "〕",
@@ -257,16 +258,23 @@ def best_fold(text: str, candidates: list[FoldSplit], left_capacity: float, righ
 # --- what the layout and the checker report ------------------------------------------------------
 
 
+TOO_LONG = N_('headline: {part} "{text}" ({chars} 字) is too long for the spread at {size:g} pt — shorten it')
+TOO_LONG_SHRUNK = N_('headline: {part} "{text}" ({chars} 字) is too long for the spread even at {size:g} pt — shorten it')
+
+
+def too_long_args(kind: str, text: str, size: float) -> dict[str, str | int | float]:
+    return {"part": PART_NAMES.get(kind, kind), "text": text, "chars": sum(1 for ch in text if ch not in SPACES),
+            "size": size}
+
+
 def too_long_message(kind: str, text: str, size: float, shrunk: bool = False) -> str:
     """The one line that refuses a part no size lets stand across the spread."""
-    chars = sum(1 for ch in text if ch not in SPACES)
-    at = f"even at {size:g} pt" if shrunk else f"at {size:g} pt"
-    return f'headline: {PART_NAMES.get(kind, kind)} "{text}" ({chars} 字) is too long for the spread {at} — shorten it'
+    return say(TOO_LONG_SHRUNK if shrunk else TOO_LONG, too_long_args(kind, text, size))
 
 
 def too_long_error(kind: str, text: str, size: float, where: str, shrunk: bool = False) -> PinbanError:
-    return PinbanError(too_long_message(kind, text, size, shrunk), where,
-                       "shorten the part, or give it a space where it may split at the fold")
+    return error(TOO_LONG_SHRUNK if shrunk else TOO_LONG, where,
+                 N_("shorten the part, or give it a space where it may split at the fold"), too_long_args(kind, text, size))
 
 
 def fold_findings(parts: Mapping[str, tuple[str, int, int]]) -> list[FoldFinding]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PinbanError
+from ..messages import N_, finding
 from ..model import (
     PHOTO,
     PHOTO_KINDS,
@@ -106,7 +107,8 @@ def unknown_key_notices(data: dict[str, Any], loc: Locator) -> list[Notice]:
         for key, value in tbl.items():
             if key not in KNOWN_KEYS[kind]:
                 notices.append(
-                    Notice("warning", "unknown-key", f"unknown key '{key}' ignored", where, "check its spelling")
+                    finding("warning", "unknown-key", N_("unknown key '{key}' ignored"), where, N_("check its spelling"),
+                            {"key": key})
                 )
             elif kind == "photos" and key == "place" and isinstance(value, dict):
                 check(value, "place", where)
@@ -211,8 +213,8 @@ def load_photo(i: int, item: dict[str, Any], folder: Path, loc: Locator, notices
     path = resolve_inside(folder, rel, where)
     if path is not None and not is_file(path):
         notices.append(
-            Notice("warning", "photo-missing", f"photo {pid}: file {rel} is missing; a placeholder is drawn",
-                   where, "put the photo file there or fix the path")
+            finding("warning", "photo-missing", N_("photo {photo}: file {file} is missing; a placeholder is drawn"),
+                    where, N_("put the photo file there or fix the path"), {"photo": pid, "file": rel})
         )
         path = None
     stand_in = item.get("stand_in", False)
