@@ -73,14 +73,14 @@ class Photo:
     def croppable(self) -> bool:
         return self.kind == PHOTO
 
-
-PHOTO, CHART, FIGURE = "photo", "chart", "figure"
-PHOTO_KINDS = (PHOTO, CHART, FIGURE)
-
     @property
     def printed_caption(self) -> str:
         """The caption as the page prints it: the credit follows as （… 摄）."""
         return self.caption + (f"（{self.credit} 摄）" if self.credit else "")
+
+
+PHOTO, CHART, FIGURE = "photo", "chart", "figure"
+PHOTO_KINDS = (PHOTO, CHART, FIGURE)
 
 
 @dataclass(frozen=True)
