@@ -90,6 +90,7 @@ def write_pdfs(job: Job, display: DisplayList) -> list[Path]:
 def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Finding]:
     """What `pinban check` reports, from a layout and a spread.pdf that are already made."""
     from .checks.layout import check_layout
+    from .checks.makeup import makeup_findings
     from .checks.pdf import audit_pdf
     from .checks.press import PLANT_FILE, check_press
     from .checks.report import sort_findings
@@ -99,6 +100,7 @@ def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Fin
     findings += check_layout(display, job.edition, job.style, already=findings)
     if spread is not None:
         findings += audit_pdf(spread, display, job.edition, job.style, job.faces)
+        findings += makeup_findings(spread, display, job.edition, job.style)
         findings += check_press(spread.with_name(PLANT_FILE), display, job.style)
     return sort_findings(findings)
 
@@ -106,6 +108,7 @@ def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Fin
 def check_edition(job: Job) -> list[Finding]:
     """Sources, then layout, then the rendered PDF. Every failure becomes a finding."""
     from .checks.layout import check_layout
+    from .checks.makeup import makeup_findings
     from .checks.pdf import audit_pdf
     from .checks.press import PLANT_FILE, check_press, start_separations
     from .checks.report import sort_findings
@@ -126,6 +129,7 @@ def check_edition(job: Job) -> list[Finding]:
     if pdf is not None:
         plant = start_separations(pdf.with_name(PLANT_FILE))  # Ghostscript, beside the audit
         findings += audit_pdf(pdf, display, job.edition, job.style, job.faces)
+        findings += makeup_findings(pdf, display, job.edition, job.style)
         findings += check_press(pdf.with_name(PLANT_FILE), display, job.style, plant)
     return sort_findings(findings)
 
@@ -349,6 +353,11 @@ def refusal(display: DisplayList, edition: Edition, findings: list[Finding]) -> 
     overset = overset_error(display, edition)
     if overset is not None:
         return f"溢排 overset {display.overset.lines} 行 lines", overset
+    if display.underset is not None:
+        from .checks.layout import underset_message
+
+        return (f"欠排 underset {display.underset.lines} 行 lines",
+                PinbanError(underset_message(display), f"{edition.root.name}/report.md"))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]

@@ -92,6 +92,15 @@ class Overset:
 
 
 @dataclass(frozen=True)
+class Underset:
+    """Column lines the text cannot fill at any size the style and the photos allow: refused."""
+
+    lines: int
+    chars: int  # about this many characters would fill them
+    page: str  # the page left short
+
+
+@dataclass(frozen=True)
 class DisplayList:
     edition: str
     title: str
@@ -102,6 +111,8 @@ class DisplayList:
     overset: Overset | None
     passes: int  # copyfit passes made
     date: str = ""  # the edition's date, ISO 8601: dates written into the outputs come from it
+    underset: Underset | None = None
+    left_out: tuple[str, ...] = ()  # optional photos the layout left out for want of room
 
     def frames(self, kind: str | None = None) -> list[Frame]:
         return [f for p in self.pages for f in p.frames if kind is None or f.kind == kind]

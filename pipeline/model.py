@@ -66,11 +66,21 @@ class Photo:
     stand_in: bool = False
     focus: tuple[float, float] = (0.5, 0.5)
     placement: Placement | None = None
+    kind: str = "photo"  # photo (cropped around its focus) | chart | figure (never cropped)
+    optional: bool = False  # the layout may leave it out when the spread is full
+
+    @property
+    def croppable(self) -> bool:
+        return self.kind == PHOTO
 
     @property
     def printed_caption(self) -> str:
         """The caption as the page prints it: the credit follows as （… 摄）."""
         return self.caption + (f"（{self.credit} 摄）" if self.credit else "")
+
+
+PHOTO, CHART, FIGURE = "photo", "chart", "figure"
+PHOTO_KINDS = (PHOTO, CHART, FIGURE)
 
 
 @dataclass(frozen=True)

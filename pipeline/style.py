@@ -102,9 +102,10 @@ class Style:
                 return f
         raise PinbanError(f"unknown face '{key}'", f"styles/{self.name}/{STYLE_FILE}", "define it under [faces]")
 
-    def with_body(self, size: float, chars: int) -> Style:
-        """The same grid set in another body size (copyfit): the column keeps its width and
-        holds `chars` characters; the leading, and the styles that follow the body, scale along."""
+    def with_body(self, size: float, chars: int, gutter: float | None = None) -> Style:
+        """The same grid set in another body size (copyfit): each column holds `chars` characters
+        (the gutter, in pt, stays unless given); the leading, and the styles that follow the body,
+        scale along."""
         from dataclasses import replace
 
         scale = size / self.body_size
@@ -115,7 +116,7 @@ class Style:
             for p in self.paras
         )
         return replace(self, body_size=size, leading=leading, column_chars=chars,
-                       gutter_chars=self.gutter / size, paras=paras)
+                       gutter_chars=(self.gutter if gutter is None else gutter) / size, paras=paras)
 
 
 def load_style(styles_dir: Path, name: str) -> Style:

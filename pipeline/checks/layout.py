@@ -27,6 +27,10 @@ def check_layout(display: DisplayList, edition: Edition, style: Style, already: 
     refused = {photo_id_of(f) for f in already if f.code in ("photo-tiny", "photo-unreadable", "photo-corrupt")}
     findings += resolution_findings(display, skip=refused)
     findings += coverage_findings(display, edition)
+    if display.left_out:
+        findings.append(Finding("info", "photos-left-out",
+                                f"optional photo(s) {', '.join(display.left_out)} left out: the spread is full",
+                                "edition.toml", "cut text to make room for them"))
     return findings
 
 
@@ -46,9 +50,18 @@ def column_frames(display: DisplayList) -> list[tuple[str, Frame]]:
     return [(p.name, f) for p in display.pages for f in p.frames if f.kind == "column"]
 
 
+def underset_message(display: DisplayList) -> str:
+    u = display.underset
+    return f"underset: {u.lines} lines (≈ {u.chars} characters) short on page {u.page} — add text or a photo"
+
+
 def underset_findings(display: DisplayList) -> list[Finding]:
     """The report ends more than three grid lines above the foot of the last column: an error, as
-    a page with a hole may not go to print (rule 26); the build is refused until it is filled."""
+    a page with a hole may not go to print (rule 26); the build is refused until it is filled.
+    When the layout found no size that fills the spread it says by how much (display.underset)."""
+    if display.underset is not None:
+        return [Finding("error", "underset", underset_message(display), f"{display.underset.page}版",
+                        "add text or a photo", page=display.underset.page)]
     cols = column_frames(display)
     if not cols:
         return []
@@ -171,6 +184,7 @@ def coverage_findings(display: DisplayList, edition: Edition) -> list[Finding]:
     for _, frame, line in all_lines(display):
         placed.setdefault(finding_block_id(line.block_id), []).append(line)
     overset = set(display.overset.blocks) if display.overset else set()
+    overset |= {f"photo.{pid}" for pid in display.left_out}  # left out on purpose, and noted
     out = []
     for block_id, text in source_texts(edition).items():
         if block_id in overset:

@@ -80,6 +80,7 @@ def reading_order_findings(pages: list[str], display: DisplayList, edition: Edit
     line numbers) does no harm; text counted as overset is left out, it is reported already."""
     text = squash("".join(pages))
     overset = set(display.overset.blocks) if display.overset else set()
+    overset |= {f"photo.{pid}" for pid in display.left_out}  # optional photos left out, noted by the layout
     out: list[Finding] = []
     pos = 0
     for block in edition.blocks:

@@ -1,4 +1,11 @@
-"""Copyfit: photo heights, head space and body size chosen so the text fills the columns."""
+"""Copyfit: the sizes of the modules, the space above heads and the body size, so the text fills the columns.
+
+For each candidate arrangement (photos 4, 3, 2 or 1 to a row) the solver (`solve`) sizes the modules
+so the free column lines equal the report's lines plus a little slack; the report is flowed into
+them and the flow's own waste (a head kept with its text, a widow avoided) decides among the
+slacks. The best plan over arrangements and body sizes wins; when none fills the spread, the plan
+nearest to it is kept together with the amount it is short (underset) or over (overset).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,19 @@ from dataclasses import dataclass, replace
 
 from ..errors import PinbanError
 from ..fonts import Face
-from ..model import INTRO, Edition
+from ..model import INTRO, Edition, Photo
 from ..style import Style
-from .arrange import Cell, Row, arrange, cell_natural, row_natural
+from . import solve
+from .arrange import ROW_SIZES, Cell, Row, arrange, photo_heights, size_cells
 from .blocks import Item, compose_block, report_items
 from .flow import Flow, Segment, flow
 from .geometry import CELL_PAD, Bands, Geometry, bands
+
+DEVIATION_PER_POINT = 100  # solver cost units per point of plan score: a module 10 % off its natural size
+# costs one point, a line left empty at the report's end twelve (score)
+MAX_SLACK = 6  # free lines beyond the report's the solver may leave for the flow's own waste
+GUTTER_BOUNDS = (0.75, 1.5)
+INTRO_STEP = 0.5  # pt between the intro's sizes, from its style's size to half as large again  # gutter in body ems when the body size changes and the type area stays
 
 
 @dataclass
@@ -21,34 +35,39 @@ class Plan:
     segments: list[Segment]
     flow: Flow
     score: float
+    short: int = 0  # lines the text is short of filling the spread (underset), 0 when it fills
 
 
-def placements(rows: list[Row], total_rows: int) -> list[tuple[Row, int]]:
-    """Each row with its first grid line: top rows stack down from the top of the body area,
-    foot rows up from its foot, explicit rows where the art editor put them (or below the top rows)."""
-    out: list[tuple[Row, int]] = []
+def rects(rows: list[Row], total_rows: int) -> list[tuple[Row, Cell, int, int]]:
+    """Every cell with the grid lines it covers (first line, height). Top rows stack down from the
+    top of the body area, foot rows up from its foot; the row nearest the text meets it cell by
+    cell, a row inside a stack covers its full height; explicit rows stand where they were put."""
+    out: list[tuple[Row, Cell, int, int]] = []
     for page in (0, 1):
-        top, bottom = 0, total_rows
-        mine = [r for r in rows if r.page == page]
-        for r in (r for r in mine if r.at_top and r.start is None and not r.explicit):
-            out.append((r, top))
-            top += r.height
-        for r in reversed([r for r in mine if not r.at_top]):
-            bottom -= r.height
-            out.append((r, bottom))
-        for r in (r for r in mine if r.explicit):
-            out.append((r, r.start if r.start is not None else top))
+        mine = [r for r in rows if r.page == page and not r.explicit]
+        for at_top in (True, False):
+            stack = sorted((r for r in mine if r.at_top == at_top), key=lambda r: r.order)
+            edge = 0 if at_top else total_rows
+            for k, r in enumerate(stack):
+                inner = k == len(stack) - 1
+                for c in r.cells:
+                    height = c.height if inner else r.height
+                    out.append((r, c, edge if at_top else edge - height, height))
+                edge = edge + r.height if at_top else edge - r.height
+        for r in (r for r in rows if r.page == page and r.explicit):
+            for c in r.cells:
+                out.append((r, c, r.start if r.start is not None else 0, r.height))
     return out
 
 
 def segments_for(rows: list[Row], style: Style, total_rows: int) -> list[Segment]:
     """The free stretches of every column, in reading order: page, column, top to bottom."""
-    placed = placements(rows, total_rows)
+    placed = rects(rows, total_rows)
     segs: list[Segment] = []
     for page in (0, 1):
         for col in range(1, style.columns + 1):
-            covered = sorted((start, start + r.height) for r, start in placed if r.page == page
-                             and any(c.column <= col < c.column + c.span for c in r.cells))
+            covered = sorted((start, start + height) for r, c, start, height in placed
+                             if r.page == page and c.column <= col < c.column + c.span and height > 0)
             pos = 0
             for a, b in covered + [(total_rows, total_rows)]:
                 if a > pos:
@@ -57,7 +76,7 @@ def segments_for(rows: list[Row], style: Style, total_rows: int) -> list[Segment
     return segs
 
 
-def tune_head_space(plan: Plan, items: list[Item]) -> Plan:
+def tune_head_space(plan: Plan, items: list[Item], extra: float) -> Plan:
     """Fine copyfit: one grid line more (or less) of space above the last heads moves the end
     of the report by whole lines, filling the last column's foot or pulling back a line or two."""
     heads = [k for k, item in enumerate(items) if item.head]
@@ -72,7 +91,7 @@ def tune_head_space(plan: Plan, items: list[Item]) -> Plan:
                     continue
                 tuned[k] = replace(item, height=item.height + delta, space=item.space + delta)
             fl = flow(tuned, plan.segments)
-            sc = score(fl, plan.rows)
+            sc = score(fl) + extra
             if sc < best.score - 1e-9:
                 best = Plan(plan.rows, plan.segments, fl, sc)
     return best
@@ -80,119 +99,158 @@ def tune_head_space(plan: Plan, items: list[Item]) -> Plan:
 
 def overlap_problem(rows: list[Row], total_rows: int) -> PinbanError | None:
     """What is wrong when photos (the art editor's placements among them) overlap or leave the page."""
-    placed = placements(rows, total_rows)
-    for i, (r1, s1) in enumerate(placed):
-        for r2, s2 in placed[i + 1:]:
-            if r1.page != r2.page or s1 >= s2 + r2.height or s2 >= s1 + r1.height:
+    placed = rects(rows, total_rows)
+    for i, (r1, c1, s1, h1) in enumerate(placed):
+        for r2, c2, s2, h2 in placed[i + 1:]:
+            if r1.page != r2.page or s1 >= s2 + h2 or s2 >= s1 + h1 or h1 <= 0 or h2 <= 0:
                 continue
-            for c1 in r1.cells:
-                for c2 in r2.cells:
-                    if c1.column < c2.column + c2.span and c2.column < c1.column + c1.span:
-                        ids = [c.photo.id if c.photo else "the intro" for c in (c1, c2)]
-                        placed_photo = next((c.photo for c in (c1, c2) if c.photo and c.photo.placement), None)
-                        return PinbanError(f"photo {ids[0]} and {ids[1]} overlap",
-                                           str(placed_photo.source) if placed_photo else "edition.toml",
-                                           "move the placed photo ([photos.place] column/row) clear of the others")
-    for r, s in placed:
-        if s < 0 or s + r.height > total_rows:
-            photo = r.cells[0].photo
+            if c1.column < c2.column + c2.span and c2.column < c1.column + c1.span:
+                ids = [c.photo.id if c.photo else "the intro" for c in (c1, c2)]
+                placed_photo = next((c.photo for c in (c1, c2) if c.photo and c.photo.placement), None)
+                return PinbanError(f"photo {ids[0]} and {ids[1]} overlap",
+                                   str(placed_photo.source) if placed_photo else "edition.toml",
+                                   "move the placed photo ([photos.place] column/row) clear of the others")
+    for r, c, s, h in placed:
+        if s < 0 or s + h > total_rows:
+            photo = c.photo
             return PinbanError(f"photo {photo.id if photo else ''} does not fit on the page at that row",
                                str(photo.source) if photo else "edition.toml",
                                "choose a smaller row or rows in [photos.place]")
     return None
 
 
-def score(fl: Flow, rows: list[Row]) -> float:
+def score(fl: Flow) -> float:
+    """The flow's part of the cost: overset first, then lines left empty at column feet."""
     over = sum(i.height for i in fl.overset)
     if over:
         return 1e6 + over
     waste = sum(max(e - 1, 0) for e in fl.empty_feet[:-1]) * 1000  # at most one empty line at a foot
     last = fl.empty_feet[-1] if fl.empty_feet else 0
-    drift = sum(abs(r.height - r.natural) / max(r.natural, 1) for r in rows if r.natural)
-    return waste + last * 12 + drift
+    return waste + last * 12
 
 
-def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int, intro_rows: int) -> Plan:
-    """Search each page's photo budget (grid lines shared by its auto rows) so the report ends
-    at the foot of the last column; cheap capacity checks prune before any flow is run."""
+def problem_of(rows: list[Row], style: Style, total_rows: int) -> solve.Problem:
+    auto = [r for r in rows if not r.explicit]
+    specs = tuple(solve.RowSpec(r.page, r.at_top, r.order) for r in auto)
+    modules = []
+    for index, r in enumerate(auto):
+        shared = shared_heights(r)
+        for c in r.cells:
+            heights = shared if shared and c.photo is not None and c.photo.croppable else c.heights
+            group = 0 if shared and c.photo is not None and c.photo.croppable else -1
+            modules.append(solve.Module(index, tuple(range(c.column, c.column + c.span)), heights, c.natural, group))
+    fixed = tuple(solve.Fixed(r.page, tuple(range(c.column, c.column + c.span)), r.height, r.start)
+                  for r in rows if r.explicit for c in r.cells)
+    return solve.Problem(style.columns, total_rows, specs, tuple(modules), fixed)
+
+
+def shared_heights(row: Row) -> tuple[int, ...]:
+    """Heights every photo of a row allows, so they stand aligned; () when they allow none in common."""
+    sets = [set(c.heights) for c in row.cells if c.photo is not None and c.photo.croppable]
+    if len(sets) < 2:
+        return ()
+    common = set.intersection(*sets)
+    return tuple(sorted(common))
+
+
+def apply(rows: list[Row], solution: solve.Solution) -> None:
+    auto = [r for r in rows if not r.explicit]
+    k = 0
+    for index, r in enumerate(auto):
+        for c in r.cells:
+            c.height = solution.heights[k]
+            k += 1
+        r.height = solution.row_heights[index]
+    fixed_rows = [r for r in rows if r.explicit]
+    starts = iter(solution.fixed_starts)
+    for r in fixed_rows:
+        for _ in r.cells:
+            r.start = next(starts)
+
+
+def snapshot(rows: list[Row]) -> list[Row]:
+    return [replace(r, cells=[replace(c) for c in r.cells]) for r in rows]
+
+
+def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int) -> Plan | None:
+    """The best sizes for one arrangement: for each slack the solver's cheapest sizes, the report
+    flowed into them; None when no sizes hold the report (see `shortfall`)."""
     for r in rows:
         if r.explicit and not r.fixed:
+            for c in r.cells:
+                c.height = c.natural
+                c.heights = (c.natural,)
             r.height, r.fixed = r.natural, True
     needed = sum(i.height for i in items)
-    auto = {p: [r for r in rows if r.page == p and not r.fixed] for p in (0, 1)}
-    ranges = {p: budget_range(auto[p], intro_rows) for p in (0, 1)}
+    problem = problem_of(rows, style, total_rows)
     best: Plan | None = None
-    fallback: Plan | None = None
-    for b0 in ranges[0]:
-        for b1 in ranges[1]:
-            if not assign_heights(rows, {0: b0, 1: b1}, intro_rows):
-                continue
-            segs = segments_for(rows, style, total_rows)
-            capacity = sum(sg.rows for sg in segs)
-            slack = capacity - needed
-            if 0 <= slack <= 2 * style.columns or fallback is None or capacity > sum(sg.rows for sg in fallback.segments):
-                if overlap_problem(rows, total_rows):
-                    continue
-                fl = flow(items, segs)
-                plan = Plan([Row(r.page, r.at_top, r.cells, r.natural, r.height, r.start, r.fixed, r.explicit)
-                             for r in rows], segs, fl, score(fl, rows))
-                if slack < 0 or fl.overset:
-                    if fallback is None or plan.score < fallback.score:
-                        fallback = plan
-                    continue
-                if best is None or plan.score < best.score:
-                    best = plan
-    best = best or fallback
+    for slack in range(MAX_SLACK + 1):
+        solution = solve.solve(problem, needed, slack)
+        if solution is None:
+            continue
+        apply(rows, solution)
+        if overlap_problem(rows, total_rows):
+            continue
+        segs = segments_for(rows, style, total_rows)
+        fl = flow(items, segs)
+        extra = solution.cost / DEVIATION_PER_POINT
+        plan = Plan(snapshot(rows), segs, fl, score(fl) + extra)
+        if best is None or plan.score < best.score:
+            best = plan
+        if best.score < 1e3 and slack >= 1 and best.flow.empty_feet[-1] <= 1:
+            break  # the report ends at the foot: more slack can only leave more blank
     if best is None:
-        raise overlap_problem(rows, total_rows) or PinbanError(
-            "the photos leave no room for the report", "layout", "drop photos or use a larger page")
-    best = tune_head_space(best, items)
-    for r, b in zip(rows, best.rows):
-        r.height = b.height
+        return None
+    best = tune_head_space(best, items, best.score - score(best.flow))
+    restore(rows, best.rows)
     return best
 
 
-def budget_range(auto: list[Row], intro_rows: int) -> range:
-    natural = sum(r.natural for r in auto)
-    if not auto:
-        return range(1)
-    low = max(math.floor(natural * 0.75), sum(intro_rows for r in auto if r.cells[0].photo is None), 1)
-    return range(low, math.ceil(natural * 1.25) + 1)
+def restore(rows: list[Row], chosen: list[Row]) -> None:
+    for r, b in zip(rows, chosen):
+        r.height, r.start = b.height, b.start
+        for c, bc in zip(r.cells, b.cells):
+            c.height = bc.height
 
 
-def assign_heights(rows: list[Row], budget: dict[int, int], intro_rows: int) -> bool:
-    """Share each page's photo budget among its auto rows in proportion to their natural heights."""
-    for page, total in budget.items():
-        mine = [r for r in rows if r.page == page and not r.fixed]
-        if not mine:
-            continue
-        natural = sum(r.natural for r in mine)
-        if natural <= 0 or total <= 0:
-            return False
-        acc = 0.0
-        given = 0
-        for n, r in enumerate(mine):
-            acc += total * r.natural / natural
-            h = round(acc) - given if n < len(mine) - 1 else total - given
-            if h < 0.75 * r.natural or h > 1.25 * r.natural or (r.cells[0].photo is None and h < intro_rows):
-                return False
-            r.height = h
-            given += h
-    return True
+def extreme_plan(rows: list[Row], items: list[Item], style: Style, total_rows: int, goal: str) -> Plan | None:
+    """The arrangement at its most covered ("least" free lines) or least covered ("most"): what an
+    underset or overset spread looks like, with the amount."""
+    solution = solve.solve(problem_of(rows, style, total_rows), None, goal=goal)
+    if solution is None:
+        return None
+    apply(rows, solution)
+    segs = segments_for(rows, style, total_rows)
+    fl = flow(items, segs)
+    needed = sum(i.height for i in items)
+    return Plan(snapshot(rows), segs, fl, 2e6 + abs(solution.capacity - needed),
+                short=max(solution.capacity - needed, 0))
 
 
 def body_options(style: Style) -> list[Style]:
-    """Body sizes copyfit may use: the column keeps its width and stays a whole number of
-    characters wide; the leading scales with the size."""
+    """Body sizes copyfit may use, from the style's size outward in quarter points across its range:
+    each column a whole number of characters wide, the type area kept (the gutter takes the
+    difference, within GUTTER_BOUNDS), the leading scaled with the size."""
     out = [style]
-    width = style.column_width
-    for chars in range(style.column_chars - 1, 0, -1):
-        size = width / chars
-        if size > style.max_body_size + 1e-9:
-            break
-        if size >= style.min_body_size:
-            out.append(style.with_body(size, chars))
-    return out
+    size = style.min_body_size
+    while size <= style.max_body_size + 1e-9:
+        if abs(size - style.body_size) > 1e-9:
+            option = fitted_body(style, size)
+            if option is not None:
+                out.append(option)
+        size += 0.25
+    return sorted(out, key=lambda s: abs(s.body_size - style.body_size))
+
+
+def fitted_body(style: Style, size: float) -> Style | None:
+    width = style.type_width
+    for chars in range(math.floor(style.column_width / size), 0, -1):
+        gutter = (width - style.columns * chars * size) / (style.columns - 1)
+        if GUTTER_BOUNDS[0] * size <= gutter <= GUTTER_BOUNDS[1] * size:
+            return style.with_body(size, chars, gutter)
+        if gutter > GUTTER_BOUNDS[1] * size:
+            return None
+    return None
 
 
 @dataclass
@@ -201,39 +259,79 @@ class Attempt:
     band: Bands
     rows: list[Row]
     plan: Plan
+    left_out: tuple[Photo, ...] = ()
 
 
-def attempt(edition: Edition, style: Style, faces: dict[str, Face]) -> Attempt:
+def attempt(edition: Edition, style: Style, faces: dict[str, Face], most: int,
+            photos: list[Photo] | None = None, items: list[Item] | None = None) -> tuple[Attempt | None, Attempt | None]:
+    """One arrangement at one body size: (the filled plan or None, the nearest unfilled one)."""
     band = bands(style, edition, faces)
     geos = (Geometry(style, 0), Geometry(style, 1))
-    rows = arrange(edition, style)
-    for row in rows:
-        row.natural = row_natural(row, geos[row.page], style, faces, edition)
-    intro_rows = 0
+    rows = arrange(edition, style, most, photos)
+    size_cells(rows, geos, style, faces)
     if edition.intro is not None:
-        intro_rows = balance_intro(rows[0], edition, style, faces, geos[0])
-    items = report_items(edition, style, faces)
-    return Attempt(style, band, rows, copyfit(rows, items, style, band.rows, intro_rows))
+        intro_cell(rows[0], edition, style, faces, geos[0])
+    if items is None:
+        items = report_items(edition, style, faces)
+    plan = copyfit(rows, items, style, band.rows)
+    if plan is not None:
+        return Attempt(style, band, rows, plan), None
+    least = extreme_plan(rows, items, style, band.rows, "least")
+    if least is not None and least.short > 0:
+        return None, Attempt(style, band, rows, least)
+    most_plan = extreme_plan(rows, items, style, band.rows, "most")
+    if most_plan is None:
+        problem = overlap_problem(rows, band.rows)
+        if problem is not None:
+            raise problem
+        return None, None  # these rows do not go on the pages at all
+    return None, Attempt(style, band, rows, most_plan)
 
 
-def balance_intro(row: Row, edition: Edition, style: Style, faces, geo: Geometry) -> int:
+def arrangements(edition: Edition) -> list[int]:
+    """Photos per row to try: rows of 4 and 3 first (the smallest photos), then fewer and larger."""
+    count = sum(1 for p in edition.photos if p.placement is None)
+    return [most for most in ROW_SIZES if most == ROW_SIZES[0] or count > 1]
+
+
+def intro_cell(row: Row, edition: Edition, style: Style, faces, geo: Geometry) -> None:
     """Share page 02's first row between the intro and the lead photo so that the intro, set up
-    to a quarter larger than its style, is about as tall as the photo; returns the intro's rows."""
+    to a quarter larger than its style, is about as tall as the photo; its heights run from its
+    style's size to half as large again."""
     para = style.para(INTRO)
+    lead = row.cells[1] if len(row.cells) > 1 else None
     best = None
-    for span in range(3, style.columns - 2):
-        lines = compose_block(edition.intro, para, geo.span_width(span), faces, size=para.size * 1.25)
-        rows = math.ceil((len(lines) * para.leading * 1.25 + CELL_PAD) / style.leading)
-        photo = 0
-        if len(row.cells) > 1:
-            photo = cell_natural(Cell(row.cells[1].photo, span + 1, style.columns - span), geo, style, faces, edition)
-        if best is None or abs(rows - photo) < best[0]:
-            best = (abs(rows - photo), span, rows, photo)
-    _, span, _, photo = best
-    row.cells[0].span = span
-    if len(row.cells) > 1:
-        row.cells[1].column, row.cells[1].span = span + 1, style.columns - span
-    lines = compose_block(edition.intro, para, geo.span_width(span), faces)
-    minimum = math.ceil((len(lines) * para.leading + CELL_PAD) / style.leading)
-    row.natural = max(photo, minimum)
-    return minimum
+    for span in range(3, style.columns - 2) if lead else (style.columns // 2,):
+        rows = intro_rows(edition, para, geo.span_width(span), style, faces, 1.25)
+        photo, allowed = 0, (0,)
+        if lead is not None:
+            photo, allowed = photo_heights(lead.photo, geo.span_width(style.columns - span), style, faces)
+        # spans where the lead's pixels do not stretch that wide come last
+        key = (not allowed, abs(rows - photo))
+        if best is None or key < best[0]:
+            best = (key, span, rows, photo)
+    _, span, rows, photo = best
+    intro = row.cells[0]
+    intro.span = span
+    if lead is not None:
+        lead.column, lead.span = span + 1, style.columns - span
+        lead.natural, lead.heights = photo_heights(lead.photo, geo.span_width(lead.span), style, faces)
+    # only the heights some type size fills (the intro is drawn at the largest size that fits)
+    width = geo.span_width(span)
+    steps = int(para.size * 0.5 / INTRO_STEP + 1e-9)
+    intro.heights = tuple(sorted({intro_rows(edition, para, width, style, faces, 1 + k * INTRO_STEP / para.size)
+                                  for k in range(steps + 1)}))
+    wanted = max(photo, rows) if lead else rows
+    intro.natural = min(intro.heights, key=lambda n: (abs(n - wanted), n))
+
+
+INTRO_LINES: dict[tuple, int] = {}  # (intro, style, width, size) → lines: every attempt asks again
+
+
+def intro_rows(edition: Edition, para, width: float, style: Style, faces, scale: float) -> int:
+    key = (edition.intro, para, round(width, 3), round(para.size * scale, 3))
+    if key not in INTRO_LINES:
+        if len(INTRO_LINES) > 4096:
+            INTRO_LINES.clear()
+        INTRO_LINES[key] = len(compose_block(edition.intro, para, width, faces, size=para.size * scale))
+    return math.ceil((INTRO_LINES[key] * para.leading * scale + CELL_PAD) / style.leading)

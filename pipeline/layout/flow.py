@@ -83,14 +83,15 @@ def overset_of(fl: Flow) -> Overset | None:
         return None
     blocks = tuple(dict.fromkeys(i.block.id for i in fl.overset))
     chars = sum(line.end - line.start for i in fl.overset for line in i.lines)
-    # the sections that overrun: the one the overset starts in, and every head after it
+    # where the overset starts: the section (and sub-section) of its first line
     where: list[str] = []
-    if not fl.overset[0].head:
+    if fl.overset[0].head:
+        where.append(fl.overset[0].block.text)
+    else:
         placed = [item for seg in fl.placed for item, _, _ in seg if item.head]
         section = next((i for i in reversed(placed) if i.block.kind == SECTION), None)
         sub = next((i for i in reversed(placed) if i.block.kind == SUBSECTION), None)
         if sub is not None and section is not None and placed.index(sub) < placed.index(section):
             sub = None
         where.append(" ".join(i.block.text for i in (section, sub) if i is not None))
-    where += [i.block.text for i in fl.overset if i.head]
     return Overset(sum(i.height for i in fl.overset), chars, blocks, tuple(dict.fromkeys(w for w in where if w)))

@@ -7,15 +7,16 @@ from dataclasses import replace
 
 from ..compose import ComposeRules, Line, compose
 from ..display import DisplayList, Frame, Page, Picture, Rule, TextLine
+from ..errors import PinbanError
 from ..fonts import Face
 from ..model import INTRO, Edition, Photo, Run
 from ..sources.photos import pixel_size
 from ..style import ParaStyle, Style
 from .arrange import Row
 from .blocks import Item, caption_lines, compose_text, fit_intro, runs_for
-from .copyfit import Attempt, Plan, placements
+from .copyfit import Attempt, Plan, rects
 from .flow import overset_of
-from .fold import choose_fold, too_long_error
+from .fold import SPACES, choose_fold, too_long_error
 from .geometry import CAPTION_GAP, CELL_PAD, Bands, Geometry, baseline_in_cell
 
 
@@ -150,8 +151,7 @@ def headline_frames(edition: Edition, style: Style, faces, geo: Geometry, band: 
     for kind, text in (("kicker", hl.kicker), ("title", hl.title), ("subtitle", hl.subtitle)):
         if not text:
             continue
-        para = style.para(kind)
-        left_text, right_text = split_for_fold(kind, text, para, style, faces, str(hl.source))
+        para, left_text, right_text = fold_part(kind, text, style.para(kind), style, faces, str(hl.source))
         part = left_text if geo.page_index == 0 else right_text
         gap = para.size * 0.5
         face = faces[para.face]
@@ -188,6 +188,28 @@ def headline_spans(part: str, para: ParaStyle, faces, where: str):
     return track(lines[0], para.size * tracking)
 
 
+HEADLINE_SHRINK = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75)  # a part too long for the spread is set smaller, to ¾ at least
+
+
+def fold_part(kind: str, text: str, para: ParaStyle, style: Style, faces, where: str) -> tuple[ParaStyle, str, str]:
+    """The part's style and halves: at its own size if it fits across the spread, else smaller
+    (its leading kept, so the band does not move), else refused in one line."""
+    first = None
+    for scale in HEADLINE_SHRINK:
+        sized = replace(para, size=round(para.size * scale, 2))
+        try:
+            left, right = split_for_fold(kind, text, sized, style, faces, where)
+        except PinbanError:
+            continue
+        if not right or text[len(left)] in SPACES or scale == 1.0:
+            return sized, left, right  # whole, at the editor's own space, or at the style's size
+        # a word boundary when smaller: a little smaller still may let it split at the typed space
+        first = first or (sized, left, right)
+    if first is not None:
+        return first
+    raise too_long_error(kind, text, round(para.size * HEADLINE_SHRINK[-1], 2), where, shrunk=True)
+
+
 def split_for_fold(kind: str, text: str, para: ParaStyle, style: Style, faces, where: str) -> tuple[str, str]:
     """The halves of a spread-wide part for page 02 and page 03, cut between words (rule 28) where
     they balance best in the face they are set in. A part that cannot be cut stands whole on page
@@ -209,19 +231,20 @@ def split_for_fold(kind: str, text: str, para: ParaStyle, style: Style, faces, w
 def row_frames(edition: Edition, style: Style, faces, geo: Geometry, band: Bands, rows: list[Row], name: str,
                pictures: list[Picture]) -> list[Frame]:
     frames: list[Frame] = []
-    for row, start in placements(rows, band.rows):
+    for row, cell, start, height in rects(rows, band.rows):
         if row.page != geo.page_index:
             continue
+        x = geo.col_x(cell.column)
+        width = geo.span_width(cell.span)
         y = band.body_top + start * style.leading
-        for cell in row.cells:
-            x = geo.col_x(cell.column)
-            width = geo.span_width(cell.span)
-            if cell.photo is None:
-                frames += intro_frame(edition, style, faces, x, y, width, row.height, name)
-            else:
-                # the free pad faces the text: below a photo at the top, above one lower down
-                frames += photo_cell(cell.photo, style, faces, x, y, width, row.height, name, pictures,
-                                     pad_top=start > 0)
+        if cell.photo is None:
+            frames += intro_frame(edition, style, faces, x, y, width, cell.height, name)
+        else:
+            # the free pad faces the text: below a photo at the top, above one lower down; a cell a
+            # line shorter than its row stands at the row's outer edge
+            shift = height - cell.height if not row.at_top and not row.explicit else 0
+            frames += photo_cell(cell.photo, style, faces, x, y + shift * style.leading, width, cell.height, name,
+                                 pictures, pad_top=start > 0)
     return frames
 
 
@@ -252,8 +275,17 @@ def photo_cell(photo: Photo, style: Style, faces, x: float, y: float, width: flo
     if pad_top:
         y += CELL_PAD
     pixels = pixel_size(str(photo.path)) if photo.path else (0, 0)
-    pictures.append(Picture(photo.id, name, x, y, width, img_h, str(photo.path or ""), pixels,
-                            crop_box(pixels, width / img_h, photo.focus), photo.stand_in))
+    if photo.croppable or not pixels[0]:
+        pictures.append(Picture(photo.id, name, x, y, width, img_h, str(photo.path or ""), pixels,
+                                crop_box(pixels, width / img_h, photo.focus), photo.stand_in))
+    else:
+        # a chart or figure is shown whole, at its own aspect, fitted into the cell's width and height
+        w, h = fitted(pixels, width, img_h)
+        if pad_top:
+            y += img_h - h  # the cell's spare height goes above, with the pad, so the caption ends at the cell foot
+        pictures.append(Picture(photo.id, name, x + (width - w) / 2, y, w, h, str(photo.path), pixels,
+                                (0, 0, float(pixels[0]), float(pixels[1])), photo.stand_in))
+        img_h = h
     face = faces[para.face]
     cap_top = y + img_h + CAPTION_GAP
     lines = tuple(
@@ -262,6 +294,12 @@ def photo_cell(photo: Photo, style: Style, faces, x: float, y: float, width: flo
         for k, line in enumerate(caption)
     )
     return [Frame(f"{name}-cap-{photo.id}", name, "caption", x, cap_top, width, cap_h, para.leading, lines)]
+
+
+def fitted(pixels: tuple[int, int], width: float, height: float) -> tuple[float, float]:
+    """The largest size of the image's own aspect inside width × height."""
+    ratio = pixels[0] / pixels[1]
+    return (width, width / ratio) if width / ratio <= height else (height * ratio, height)
 
 
 def crop_box(pixels: tuple[int, int], ratio: float, focus: tuple[float, float]) -> tuple[float, float, float, float]:

@@ -190,6 +190,10 @@ def halt_parts(text: str, size: float, features: tuple[str, ...]) -> list[tuple[
     parts: list[tuple[str, float]] = []
     for ch in text:
         extra = nudge if ch in OPENING_MARKS else 0.0
+        # an opening mark right after a half-width mark (，《 ”“) stays in that mark's box: the two
+        # glyphs share one pen position, and PDF readers read two boxes there in either order
+        if extra and parts and not parts[-1][1] and not parts[-1][0][-1].isalnum() and parts[-1][0][-1] not in OPENING_MARKS:
+            extra = 0.0
         if parts and parts[-1][1] == extra == 0.0:
             parts[-1] = (parts[-1][0] + ch, 0.0)
         else:

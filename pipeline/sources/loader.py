@@ -14,6 +14,8 @@ from typing import Any
 from ..errors import PinbanError
 from ..messages import N_, finding
 from ..model import (
+    PHOTO,
+    PHOTO_KINDS,
     Credit,
     Edition,
     Headline,
@@ -34,7 +36,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "edition": {"date", "weekday", "pages", "section", "style"},
     "credits": {"role", "names"},
     "headline": {"kicker", "title", "subtitle"},
-    "photos": {"id", "file", "caption", "credit", "stand_in", "focus", "place"},
+    "photos": {"id", "file", "caption", "credit", "stand_in", "focus", "place", "kind", "optional"},
     "place": {"page", "column", "span", "row", "rows"},
 }
 
@@ -218,6 +220,13 @@ def load_photo(i: int, item: dict[str, Any], folder: Path, loc: Locator, notices
     stand_in = item.get("stand_in", False)
     if not isinstance(stand_in, bool):
         raise PinbanError("photos.stand_in must be true or false", loc.key("photos", "stand_in", i))
+    kind = item.get("kind", PHOTO)
+    if kind not in PHOTO_KINDS:
+        raise PinbanError(f"photos.kind must be one of {', '.join(PHOTO_KINDS)}", loc.key("photos", "kind", i),
+                          'kind = "chart" (never cropped) or "photo" (cropped around its focus)')
+    optional = item.get("optional", False)
+    if not isinstance(optional, bool):
+        raise PinbanError("photos.optional must be true or false", loc.key("photos", "optional", i))
     return Photo(
         id=pid,
         rel=rel,
@@ -228,6 +237,8 @@ def load_photo(i: int, item: dict[str, Any], folder: Path, loc: Locator, notices
         focus=load_focus(item, loc, i),
         placement=load_placement(item, loc, i),
         source=SourceRef(EDITION_FILE, loc.header("photos", i)),
+        kind=kind,
+        optional=optional,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 HUGE_PIXELS = 60_000_000  # far beyond any placement at 300 ppi on a broadsheet page
 REFUSED_PIXELS = 250_000_000  # a decompression bomb rather than a photo
+EXIF_ORIENTATION = 0x0112  # 5–8: the stored image is turned a quarter on display
 
 
 class RefusedImage(Exception):
@@ -54,10 +55,12 @@ def open_image(path: Path | str) -> Iterator[Any]:
 
 @lru_cache(maxsize=256)
 def pixel_size(path: str) -> tuple[int, int]:
-    """(width, height) in pixels, (0, 0) when the file cannot be read (the checker reports why)."""
+    """(width, height) in pixels as the photo is shown — after its EXIF orientation, which the
+    renderer applies — (0, 0) when the file cannot be read (the checker reports why)."""
     try:
         with open_image(path) as im:
-            return im.size
+            w, h = im.size
+            return (h, w) if im.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8) else (w, h)
     except (OSError, ValueError, RefusedImage):
         return (0, 0)
 
