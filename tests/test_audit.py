@@ -280,3 +280,12 @@ def test_audit_catches_a_renderer_fault(faulty, count) -> None:
     x, y, w, h = f.box
     assert 0 <= x and x + w <= 1200 and 0 < y and w > 0 and h > 0
 
+def test_read_back_joins_characters_beyond_the_bmp():
+    """𠮷 (U+20BB7) is one character in the read-back, not two surrogate halves or nothing."""
+    from weasyprint import HTML
+
+    from pipeline.checks.readback import read_chars
+
+    pdf = HTML(string='<p style="font-family: \'Noto Serif CJK SC\'; font-size: 20pt">吉𠮷家</p>').write_pdf()
+    text = "".join(c.text for c in read_chars(pdf)[0])
+    assert text == "吉𠮷家"

@@ -123,7 +123,7 @@ def test_the_command_line_says_an_error_in_chinese_under_a_zh_locale(tmp_path: P
     toml = edition / "edition.toml"
     text = toml.read_text(encoding="utf-8")
     toml.write_text(text.replace('title = "凝心聚力共奋进 履职尽责谱新篇"',
-                                 'title = "凝心聚力共奋进履职尽责谱新篇凝心聚力共奋进履职尽责谱新篇再创佳绩"'), encoding="utf-8")
+                                 'title = "凝心聚力共奋进履职尽责谱新篇凝心聚力共奋进履职尽责谱新篇再创佳绩凝心聚力共奋进"'), encoding="utf-8")
     run = [sys.executable, "-c", "from pipeline.cli import main; main()", "pdf", str(edition), "-o", str(tmp_path / "out"), "-q"]
     for lang, words in (("zh_CN.UTF-8", "超出跨版宽度"), ("en_US.UTF-8", "is too long for the spread")):
         done = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,

@@ -332,7 +332,7 @@ def test_ink_over_the_limit_is_found(plant, tmp_path) -> None:
     display, style, _, _ = plant
     pdf = ink_pdf(style, tmp_path / "ink.pdf", (1, 1, 1, 1), (100, 100, 60, 60))
     found = [f for f in check_press(pdf, display, style, start_separations(pdf)) if f.code == "press-ink"]
-    assert [f.message for f in found] == ["400 % total ink, over the 240 % limit"] * 2
+    assert [f.message for f in found] == ["400 % total ink, over the limit of 240 %"] * 2
 
 
 @needs_gs

@@ -28,9 +28,9 @@ def check_layout(display: DisplayList, edition: Edition, style: Style, already: 
     findings += resolution_findings(display, skip=refused)
     findings += coverage_findings(display, edition)
     if display.left_out:
-        findings.append(Finding("info", "photos-left-out",
-                                f"optional photo(s) {', '.join(display.left_out)} left out: the spread is full",
-                                "edition.toml", "cut text to make room for them"))
+        findings.append(finding("info", "photos-left-out", N_("optional photo(s) {photos} left out: the spread is full"),
+                                "edition.toml", N_("cut text to make room for them"),
+                                args={"photos": ", ".join(display.left_out)}))
     return findings
 
 

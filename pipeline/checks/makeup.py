@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..display import DisplayList
 from ..layout.fold import fold_findings
+from ..messages import BUG, N_, finding
 from ..model import Edition, Finding
 from ..style import Style
 from .readback import Char, per_display_page, read_chars, text_by_frame
@@ -173,10 +174,11 @@ def hole_findings(chars, images, display: DisplayList, style: Style) -> list[Fin
                 limit = (FOOT_LINES * leading + inset + 0.5) if at_foot else HOLE_LINES * leading - 0.5
                 if gap > limit:
                     lines = int(gap / leading)
-                    what = (f"column {column} ends {lines} lines above the foot" if at_foot
-                            else f"a blank of {lines} lines in column {column}")
-                    out.append(Finding("error", "makeup-hole", f"{what} (rule 26)", f"{page.name}版·第{column}栏",
-                                       "add text or a photo, or let the layout size the photos", page=page.name,
+                    what = (N_("column {column} ends {lines} lines above the foot (rule 26)") if at_foot
+                            else N_("a blank of {lines} lines in column {column} (rule 26)"))
+                    out.append(finding("error", "makeup-hole", what, f"{page.name}版·第{column}栏",
+                                       N_("add text or a photo, or let the layout size the photos"),
+                                       args={"column": column, "lines": lines}, page=page.name,
                                        box=(x0, pos, x1 - x0, gap)))
                 pos = max(pos, b)
     return out
@@ -195,9 +197,8 @@ def overlap_findings(chars, images, display: DisplayList) -> list[Finding]:
         if hits:
             page = display.pages[im.page].name
             text = "".join(c.text for c in hits)[:12]
-            out.append(Finding("error", "makeup-overlap", f"text “{text}” is drawn over a picture (rule 27)",
-                               f"{page}版", "this is a pinban bug: please report it", page=page,
-                               box=(l, t, r - l, b - t)))
+            out.append(finding("error", "makeup-overlap", N_("text “{text}” is drawn over a picture (rule 27)"),
+                               f"{page}版", BUG, args={"text": text}, page=page, box=(l, t, r - l, b - t)))
     return out
 
 
@@ -221,15 +222,15 @@ def crop_findings(images: list[DrawnImage], display: DisplayList, edition: Editi
         kind = kinds.get(pic.photo_id, "photo")
         bound = CROP_BOUND if kind == "photo" else 0.0
         if loss > bound + TOLERANCE:
-            out.append(Finding("error", "makeup-crop", f"{kind} {pic.photo_id} is cropped by {loss:.0%} "
-                               f"(the bound is {bound:.0%}) (rule 29)", where,
-                               "give it a cell nearer its own aspect", block_id=f"photo.{pic.photo_id}",
-                               page=page, box=(vl, vt, vr - vl, vb - vt)))
+            out.append(finding("error", "makeup-crop", N_("{kind} {photo} is cropped by {loss:.0%} (the bound is {bound:.0%}) (rule 29)"),
+                               where, N_("give it a cell nearer its own aspect"),
+                               args={"kind": kind, "photo": pic.photo_id, "loss": loss, "bound": bound},
+                               block_id=f"photo.{pic.photo_id}", page=page, box=(vl, vt, vr - vl, vb - vt)))
         w, h = im.pixels
         if w and h and db > dt and abs((dr - dl) / (db - dt) / (w / h) - 1) > TOLERANCE:
-            out.append(Finding("error", "makeup-distorted", f"{kind} {pic.photo_id} is drawn distorted (rule 29)",
-                               where, "this is a pinban bug: please report it", block_id=f"photo.{pic.photo_id}",
-                               page=page, box=(vl, vt, vr - vl, vb - vt)))
+            out.append(finding("error", "makeup-distorted", N_("{kind} {photo} is drawn distorted (rule 29)"),
+                               where, BUG, args={"kind": kind, "photo": pic.photo_id},
+                               block_id=f"photo.{pic.photo_id}", page=page, box=(vl, vt, vr - vl, vb - vt)))
     return out
 
 
@@ -264,8 +265,9 @@ def fold_split_findings(chars, display: DisplayList, edition: Edition, style: St
     for k, page in enumerate(display.pages):
         off = [c for c in chars[k] if c.x < -0.5 or c.x + c.advance > page.width + 0.5]
         if off:
-            out.append(Finding("error", "makeup-off-sheet", f"“{''.join(c.text for c in off)[:12]}” runs off the sheet",
-                               f"{page.name}版", "shorten the headline part", page=page.name))
+            out.append(finding("error", "makeup-off-sheet", N_("“{text}” runs off the sheet"),
+                               f"{page.name}版", N_("shorten the headline part"),
+                               args={"text": "".join(c.text for c in off)[:12]}, page=page.name))
     return out
 
 

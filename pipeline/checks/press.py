@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..messages import BUG, N_, finding
 from ..model import Finding
 from ..style import PressStyle, Style
 
@@ -44,8 +45,8 @@ def check_press(pdf: Path, display: DisplayList, style: Style, render: Separatio
         findings = (pdfx_findings(reader, style.press) + box_findings(reader, display, style)
                     + content_findings(reader, display, style.press) + font_findings(reader))
     except Exception as exc:  # noqa: BLE001 — an unreadable plant file is itself the finding
-        findings = [Finding("error", "press-unreadable", f"the plant file cannot be read back: {exc}", press_where(),
-                            "this is a pinban bug: please report it")]
+        findings = [finding("error", "press-unreadable", N_("the plant file cannot be read back: {reason}"), press_where(),
+                            BUG, args={"reason": str(exc)})]
     if render is not None:
         findings += ink_findings(render, display, style)
     return findings
@@ -55,24 +56,25 @@ def check_press(pdf: Path, display: DisplayList, style: Style, render: Separatio
 
 
 def pdfx_findings(reader: Any, press: PressStyle) -> list[Finding]:
-    hint = "this is a pinban bug: please report it"
+    hint = BUG
     out = []
     info = reader.metadata or {}
     if str(info.get("/GTS_PDFXVersion", "")) != PDFX_VERSION:
-        out.append(Finding("error", "press-pdfx", f"not marked {PDFX_VERSION} (GTS_PDFXVersion)", press_where(), hint))
+        out.append(finding("error", "press-pdfx", N_("not marked {version} (GTS_PDFXVersion)"), press_where(), hint,
+                           args={"version": PDFX_VERSION}))
     if str(info.get("/Trapped", "")) not in ("/True", "/False"):
-        out.append(Finding("error", "press-pdfx", "no Trapped key", press_where(), hint))
+        out.append(finding("error", "press-pdfx", N_("no Trapped key"), press_where(), hint))
     if reader.pdf_header > "%PDF-1.4":
-        out.append(Finding("error", "press-pdfx", f"{reader.pdf_header[1:]} is newer than PDF/X-1a allows (1.4)",
-                           press_where(), hint))
+        out.append(finding("error", "press-pdfx", N_("{header} is newer than PDF/X-1a allows (1.4)"),
+                           press_where(), hint, args={"header": reader.pdf_header[1:]}))
     intents = [i.get_object() for i in reader.trailer["/Root"].get("/OutputIntents", [])]
     intent = next((i for i in intents if i.get("/S") == "/GTS_PDFX"), None)
     if intent is None or "/DestOutputProfile" not in intent:
-        return out + [Finding("error", "press-output-intent", "no PDF/X output intent", press_where(), hint)]
+        return out + [finding("error", "press-output-intent", N_("no PDF/X output intent"), press_where(), hint)]
     profile = intent["/DestOutputProfile"].get_object().get_data()
     if hashlib.sha256(profile).digest() != hashlib.sha256(press.output_profile.read_bytes()).digest():
-        out.append(Finding("error", "press-output-intent", "the output intent is not the house style's profile",
-                           press_where(), "rebuild: the [press] output_profile changed"))
+        out.append(finding("error", "press-output-intent", N_("the output intent is not the house style's profile"),
+                           press_where(), N_("rebuild: the [press] output_profile changed")))
     return out
 
 
@@ -88,9 +90,10 @@ def box_findings(reader: Any, display: DisplayList, style: Style) -> list[Findin
         if media[0] > bleed[0] or media[1] > bleed[1] or media[2] < bleed[2] or media[3] < bleed[3]:
             wrong.append("MediaBox")
         if wrong:
-            out.append(Finding("error", "press-boxes", f"{' and '.join(wrong)} wrong for a {style.page_width / 72 * 25.4:.0f}"
-                               f" × {style.page_height / 72 * 25.4:.0f} mm page with {style.bleed / 72 * 25.4:g} mm bleed",
-                               press_where(laid.name), "this is a pinban bug: please report it"))
+            out.append(finding("error", "press-boxes", N_("{boxes} wrong for a {width:.0f} × {height:.0f} mm page with {bleed:g} mm bleed"),
+                               press_where(laid.name), BUG,
+                               args={"boxes": ", ".join(wrong), "width": style.page_width / 72 * 25.4,
+                                     "height": style.page_height / 72 * 25.4, "bleed": style.bleed / 72 * 25.4}))
     return out
 
 
@@ -100,8 +103,8 @@ def font_findings(reader: Any) -> list[Finding]:
     fonts: dict[str, bool] = {}
     for page in reader.pages:
         collect_fonts(page.get("/Resources"), fonts, depth=0)
-    return [Finding("error", "press-font", f"font {name} is not embedded", press_where(),
-                    "the plant would substitute it: this is a pinban bug, please report it")
+    return [finding("error", "press-font", N_("font {name} is not embedded"), press_where(),
+                    N_("the plant would substitute it: this is a pinban bug, please report it"), args={"name": name})
             for name, embedded in sorted(fonts.items()) if not embedded]
 
 
@@ -135,18 +138,19 @@ def content_findings(reader: Any, display: DisplayList, press: PressStyle) -> li
 
 
 def colour_findings(seen: PageColours, page: str) -> list[Finding]:
-    hint = "this is a pinban bug: please report it"
+    hint = BUG
     out = []
     if seen.rgb:
-        out.append(Finding("error", "press-rgb", f"RGB in the page content ({', '.join(sorted(seen.rgb))})",
-                           press_where(page), hint))
+        out.append(finding("error", "press-rgb", N_("RGB in the page content ({spaces})"),
+                           press_where(page), hint, args={"spaces": ", ".join(sorted(seen.rgb))}))
     rich = sorted({f"{space[1:]} {' '.join(f'{v:g}' for v in values)}" for space, values in seen.text_colours
                    if not k_only(space, values)})
     if rich:
-        out.append(Finding("error", "press-text-colour", f"text not in K alone: {'; '.join(rich[:3])}",
-                           press_where(page), "type must print from the black plate only (文字单黑)"))
+        out.append(finding("error", "press-text-colour", N_("text not in K alone: {colours}"),
+                           press_where(page), N_("type must print from the black plate only (文字单黑)"),
+                           args={"colours": "; ".join(rich[:3])}))
     if seen.transparency:
-        out.append(Finding("error", "press-transparency", "transparency, which PDF/X-1a does not allow",
+        out.append(finding("error", "press-transparency", N_("transparency, which PDF/X-1a does not allow"),
                            press_where(page), hint))
     return out
 
@@ -161,18 +165,18 @@ def image_findings(seen: PageColours, laid: Any, press: PressStyle) -> list[Find
     out = []
     for space, width, height, ctm in seen.images:
         picture = picture_at(laid, ctm)
-        name = f"photo {picture.photo_id}" if picture else "an image"
+        name = picture.photo_id if picture else "?"
         if space not in ("/DeviceCMYK", "/DeviceGray"):
-            out.append(Finding("error", "press-image-colour", f"{name} is {space[1:]}, not CMYK or grey",
-                               press_where(laid.name), "this is a pinban bug: please report it"))
+            out.append(finding("error", "press-image-colour", N_("photo {name} is {space}, not CMYK or grey"),
+                               press_where(laid.name), BUG, args={"name": name, "space": space[1:]}))
         w_in, h_in = math.hypot(ctm[0], ctm[1]) / 72, math.hypot(ctm[2], ctm[3]) / 72
         ppi = min(width / w_in, height / h_in) if w_in and h_in else math.inf
         # a source too small for the bound is the layout check's photo-resolution; here the
         # plant file must not have lost resolution below the bound that the source had
         bound = min(press.min_ppi, source_ppi(picture)) if picture else press.min_ppi
         if ppi < bound - 0.5:
-            out.append(Finding("error", "press-resolution", f"{name} prints at {ppi:.0f} ppi, under {bound:.0f}",
-                               press_where(laid.name), "this is a pinban bug: please report it"))
+            out.append(finding("error", "press-resolution", N_("photo {name} prints at {ppi:.0f} ppi, under {bound:.0f}"),
+                               press_where(laid.name), BUG, args={"name": name, "ppi": ppi, "bound": bound}))
     return out
 
 
@@ -328,8 +332,8 @@ def ink_findings(render: Separations, display: DisplayList, style: Style) -> lis
             raise ValueError(render.problem)
         pages = read_separations(render)
     except (ValueError, OSError) as exc:
-        return [Finding("warning", "press-ink-unmeasured", f"ink not measured: {exc}", press_where(),
-                        "install ghostscript (tools/sysdeps.sh)")]
+        return [finding("warning", "press-ink-unmeasured", N_("ink not measured: {reason}"), press_where(),
+                        N_("install ghostscript (tools/sysdeps.sh)"), args={"reason": str(exc)})]
     finally:
         if render.folder is not None:
             render.folder.cleanup()
@@ -337,8 +341,8 @@ def ink_findings(render: Separations, display: DisplayList, style: Style) -> lis
     for image, laid in zip(pages, display.pages):
         ink = max_ink(image)
         if ink > style.press.ink_limit:
-            out.append(Finding("error", "press-ink", f"{ink:.0f} % total ink, over the {style.press.ink_limit:g} % limit",
-                               press_where(laid.name), "this is a pinban bug: please report it"))
+            out.append(finding("error", "press-ink", N_("{ink:.0f} % total ink, over the limit of {limit:g} %"),
+                               press_where(laid.name), BUG, args={"ink": ink, "limit": style.press.ink_limit}))
         out += text_ink_findings(image, laid, style)
     # nothing to say when all is well: the build's findings (no Ghostscript) and check's agree
     return out

@@ -61,10 +61,17 @@ def page_chars(textpage, left: float, top: float, raw) -> list[Char]:
     matrix = raw.FS_MATRIX()
     name = ctypes.create_string_buffer(256)
     chars: list[Char] = []
-    for i in range(textpage.count_chars()):
-        if raw.FPDFText_IsGenerated(tp, i) == 1:
+    count = textpage.count_chars()
+    low_half = -1  # index of a low surrogate already joined to the character before it
+    for i in range(count):
+        if i == low_half or raw.FPDFText_IsGenerated(tp, i) == 1:
             continue
         code = raw.FPDFText_GetUnicode(tp, i)
+        if 0xD800 <= code <= 0xDBFF and i + 1 < count:
+            # PDFium reports a character beyond the BMP (𠮷) as two UTF-16 halves
+            low = raw.FPDFText_GetUnicode(tp, i + 1)
+            if 0xDC00 <= low <= 0xDFFF:
+                code, low_half = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), i + 1
         text = chr(code) if code else ""
         if not text or text in "\r\n":
             continue
