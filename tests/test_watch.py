@@ -21,7 +21,7 @@ import pytest
 
 from pipeline.errors import UsageError
 from pipeline.project import project_root
-from pipeline.render import libraries
+from pipeline.render import libraries, preview
 from pipeline.watch import PreviewServer, State, snapshot
 
 SAMPLE = project_root() / "sources" / "2025-01-07-fengtai-lianghui"
@@ -185,3 +185,57 @@ def test_watch_rebuilds_after_a_change_and_keeps_the_last_good_preview(tmp_path:
         assert (out / "spread.png").read_bytes() == after
     finally:
         watching.stop()
+
+
+# --- the preview ------------------------------------------------------------------------------------
+
+
+def pdf_with_photo(tmp_path: Path, mode: str = "RGB") -> bytes:
+    """One page, 300 × 200 pt, with a 1600 × 1200 JPEG drawn 200 × 150 pt."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    photo = Image.new(mode, (1600, 1200), "white")
+    ImageDraw.Draw(photo).ellipse((200, 150, 1400, 1050), fill="red" if mode == "RGB" else (0, 255, 255, 0))
+    jpeg = tmp_path / "photo.jpg"
+    photo.save(jpeg, quality=90)
+    document = pdfium.PdfDocument.new()
+    page = document.new_page(300, 200)
+    image = pdfium.PdfImage.new(document)
+    image.load_jpeg(str(jpeg), pages=[page])
+    image.set_matrix(pdfium.PdfMatrix().scale(200, 150).translate(50, 25))
+    page.insert_obj(image)
+    page.gen_content()
+    out = tmp_path / "photo.pdf"
+    document.save(out)
+    return out.read_bytes()
+
+
+def rendered(pdf: bytes, shrink: bool):
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument(pdf)
+    page = document[0]
+    if shrink:
+        preview.shrink_photos(page, 100 / 72)
+    sizes = [o.get_px_size() for o in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])]
+    return page.render(scale=100 / 72, rev_byteorder=True).to_pil(), sizes
+
+
+def test_the_preview_decodes_photos_at_their_drawn_size_with_the_same_picture(tmp_path: Path) -> None:
+    from PIL import ImageChops, ImageStat
+
+    pdf = pdf_with_photo(tmp_path)
+    full, full_sizes = rendered(pdf, shrink=False)
+    small, small_sizes = rendered(pdf, shrink=True)
+    assert full_sizes == [(1600, 1200)]
+    (width, height), = small_sizes
+    assert 200 * 100 / 72 <= width < 800 and 150 * 100 / 72 <= height < 600  # at least as big as drawn
+    difference = ImageStat.Stat(ImageChops.difference(full, small)).mean
+    assert max(difference) < 2.0  # the same picture, resampled
+
+
+def test_the_preview_leaves_cmyk_photos_to_pdfium(tmp_path: Path) -> None:
+    _, sizes = rendered(pdf_with_photo(tmp_path, "CMYK"), shrink=True)
+    assert sizes == [(1600, 1200)]
