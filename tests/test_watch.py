@@ -88,7 +88,7 @@ def test_the_page_is_served_on_localhost_only() -> None:
         assert host == "127.0.0.1" and port > 0
         status, page = fetch(server.url)
         assert status == 200 and b"a&lt;b&gt;" in page and b"a<b>" not in page
-        assert fetch(server.url + "preview.png")[0] == 404  # nothing built yet
+        assert fetch(server.url + "preview.jpg")[0] == 404  # nothing built yet
         status, body = fetch(server.url + "state.json")
         assert status == 200 and json.loads(body)["build"] == 0
         assert fetch(server.url + "../etc/passwd")[0] == 404
@@ -147,9 +147,9 @@ class Watching:
         raise AssertionError(f"build {number} not done in {BUILD_TIMEOUT:g} s")
 
     def preview(self) -> bytes:
-        status, png = fetch(self.url + "preview.png")
-        assert status == 200
-        return png
+        status, image = fetch(self.url + "preview.jpg")
+        assert status == 200 and image.startswith(b"\xff\xd8")  # a JPEG
+        return image
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -164,7 +164,8 @@ def test_watch_rebuilds_after_a_change_and_keeps_the_last_good_preview(tmp_path:
         first = watching.wait_for_build(1)
         assert first["error"] == "" and first["preview"] == 1
         before = watching.preview()
-        assert before.startswith(b"\x89PNG") and before == (out / "spread.png").read_bytes()
+        watching.wait_for_build(1, key="published")
+        published = (out / "spread.png").read_bytes()
 
         report = edition / "report.md"
         text = report.read_text(encoding="utf-8")
@@ -172,9 +173,12 @@ def test_watch_rebuilds_after_a_change_and_keeps_the_last_good_preview(tmp_path:
         second = watching.wait_for_build(2)
         assert second["error"] == "" and second["preview"] == 2
         after = watching.preview()
-        assert after != before and after == (out / "spread.png").read_bytes()
+        assert after != before
         checked = watching.wait_for_build(2, key="checked")
         assert "photo-colour" in {f["code"] for f in checked["findings"]}  # the sample's stand-ins: no ICC
+        watching.wait_for_build(2, key="published")
+        republished = (out / "spread.png").read_bytes()
+        assert republished != published
 
         toml = edition / "edition.toml"
         toml.write_text(toml.read_text(encoding="utf-8") + "\n[[broken\n", encoding="utf-8")
@@ -182,7 +186,7 @@ def test_watch_rebuilds_after_a_change_and_keeps_the_last_good_preview(tmp_path:
         assert "edition.toml" in third["error"] and "\n" not in third["error"]
         assert watching.wait_for_build(3, key="checked")["findings"][0]["severity"] == "error"
         assert third["preview"] == 2 and watching.preview() == after
-        assert (out / "spread.png").read_bytes() == after
+        assert watching.state()["published"] == 2 and (out / "spread.png").read_bytes() == republished
     finally:
         watching.stop()
 
