@@ -341,7 +341,7 @@ body{margin:0;font:14px 'Noto Sans CJK SC',sans-serif;display:flex;height:100vh}
 li{margin:4px 0}.error{color:#c00}.warning{color:#c60}.info{color:#06c}
 .where{color:#555}
 </style></head><body>
-<div id="spread"><img id="preview" src="/preview.jpg" alt="the spread"></div>
+<div id="spread"><img id="preview" alt="the spread"></div>
 <div id="side"><h3>{edition}</h3><div id="status">waiting for the first build…</div>
 <div id="error"></div><ol id="findings"></ol></div>
 <script>
@@ -371,7 +371,9 @@ async function poll() {
     }
     if (s.preview !== shown && s.preview > 0) {
       shown = s.preview;
-      document.getElementById("preview").src = "/preview.jpg?build=" + s.preview;
+      const img = document.getElementById("preview"), build = s.preview;
+      img.onload = () => { img.dataset.shown = build; };  // the build the reader sees
+      img.src = "/preview.jpg?build=" + build;
     }
   } catch (e) {
     document.getElementById("status").textContent = "pinban watch is not running";

@@ -243,3 +243,55 @@ def test_the_preview_decodes_photos_at_their_drawn_size_with_the_same_picture(tm
 def test_the_preview_leaves_cmyk_photos_to_pdfium(tmp_path: Path) -> None:
     _, sizes = rendered(pdf_with_photo(tmp_path, "CMYK"), shrink=True)
     assert sizes == [(1600, 1200)]
+
+
+# --- the page in a browser --------------------------------------------------------------------------
+
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def browser() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            raise AssertionError("chromium is not installed: tools/sysdeps.sh --test installs it")
+        pytest.skip("chromium is not installed (tools/sysdeps.sh --test installs it)")
+    return found
+
+
+def page_in_browser(url: str, profile: Path) -> str:
+    """The watch page's DOM after Chromium has run its script: it fetches the state, loads the
+    preview and marks the image with the build it shows once the browser has decoded it."""
+    done = subprocess.run([browser(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000",
+                           "--dump-dom", url], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def shown_build(dom: str) -> int:
+    image = re.search(r'<img id="preview"[^>]*>', dom)
+    assert image, dom[-2000:]
+    shown = re.search(r'data-shown="(\d+)"', image.group())
+    return int(shown.group(1)) if shown else 0
+
+
+def test_an_edit_shows_up_in_the_browser(tmp_path: Path) -> None:
+    browser()
+    edition, out = tmp_path / "edition", tmp_path / "out"
+    shutil.copytree(SAMPLE, edition)
+    watching = Watching(edition, out)
+    try:
+        watching.wait_for_build(1)
+        first = page_in_browser(watching.url, tmp_path / "profile-1")
+        assert shown_build(first) == 1 and 'src="/preview.jpg?build=1"' in first
+        assert "build 1: preview in" in first
+
+        report = edition / "report.md"
+        report.write_text(report.read_text(encoding="utf-8").replace("委员", "委員", 1), encoding="utf-8")
+        watching.wait_for_build(2, key="preview")
+        second = page_in_browser(watching.url, tmp_path / "profile-2")
+        assert shown_build(second) == 2 and "build 2: preview in" in second
+    finally:
+        watching.stop()

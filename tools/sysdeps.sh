@@ -2,11 +2,11 @@
 # Make sure the system packages pinban needs are present; install them when we can
 # (root, or password-less sudo), otherwise stop with one line naming what is missing.
 #   tools/sysdeps.sh          fonts, HarfBuzz subsetter, Pango (for WeasyPrint), fontconfig
-#   tools/sysdeps.sh --test   also what the test suite uses (LibreOffice, poppler-utils)
+#   tools/sysdeps.sh --test   also what the test suite uses (LibreOffice, poppler-utils, Chromium)
 set -eu
 
 PKGS="fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig"
-[ "${1:-}" = "--test" ] && PKGS="$PKGS poppler-utils libreoffice-writer-nogui"
+[ "${1:-}" = "--test" ] && PKGS="$PKGS poppler-utils libreoffice-writer-nogui chromium"
 
 missing=""
 for p in $PKGS; do
