@@ -1,12 +1,15 @@
 """pinban benchmarks (figures to read, never timed tests): `make bench`.
 
-Prints the machine, then medians (min–max) over N runs of each stage on the sample edition —
-load, compose, layout with its copyfit passes, render broken down (HTML, WeasyPrint layout,
-WeasyPrint write_pdf, imposition, PNG preview, file writes), DOCX, proof — and `pinban build` as a
-fresh process with its peak memory; then scaling over ×1/×2/×4 text and parallel batches, and the
-Typst peer on the same text. In-process stages are timed after one warm-up build.
+Prints the machine, then the editor's loop: `pinban pdf`, `pinban build` and the Typst peer (the
+same document, photos embedded) as fresh processes in turn, their medians and ratios pair by
+pair, and `pinban watch`'s one-character edit → new preview; appends them to bench/history.tsv.
+With --all also medians (min–max) over N runs of each stage on the sample edition — load,
+compose, layout with its copyfit passes, render broken down (HTML, WeasyPrint layout, WeasyPrint
+write_pdf, imposition, PNG preview, file writes), DOCX, proof — and `pinban build` as a fresh
+process with its peak memory; then scaling over ×1/×2/×4 text and parallel batches, and the peer
+against the in-process stages. In-process stages are timed after one warm-up build.
 
-    python bench/run.py [--runs N | --quick] [--profile] [--no-scale] [--no-peer] [EDITION]
+    python bench/run.py [--runs N | --quick] [--all [--no-scale]] [--profile] [EDITION]
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import argparse
 import contextlib
 import ctypes.util
 import io
-import math
 import os
 import platform
 import pstats
@@ -376,7 +378,7 @@ def peer_report(edition_arg: str, runs: int, facts: dict, work: Path) -> str:
     typst_s = median(result.times)
     facts["typst"] = typst_s
     lines = [
-        "peer: the same text in Typst (typst-py), an equivalent two-page 8-column document with photo placeholders",
+        "peer: the same text in Typst (typst-py), an equivalent two-page 8-column document with the photos embedded",
         (f"  Typst compile to PDF (fresh process, font scan included): median {fmt(typst_s)}, "
          f"min {fmt(min(result.times))}, max {fmt(max(result.times))}; {result.pages} pages"),
     ]
@@ -395,43 +397,68 @@ def peer_report(edition_arg: str, runs: int, facts: dict, work: Path) -> str:
 # --- the editor's loop ------------------------------------------------------------------------
 
 
-TARGET_PDF_S, TARGET_EDIT_S = 1.6, 1.0
+TARGET_PDF_S, TARGET_BUILD_S_LOOP, TARGET_EDIT_S = 1.6, 2.0, 1.0
 
 
-def loop_report(edition_arg: str, runs: int, facts: dict) -> str:
-    """pdf and build as fresh processes, watch's edit → preview, and each ÷ Typst from this run;
-    appended to bench/history.tsv."""
-    pdfs = loop.fresh_command("pdf", edition_arg, runs)
-    if "build" not in facts:
-        done = scale.fresh_builds(edition_dir(edition_arg), runs)
-        facts["build"] = median([r.seconds for r in done])
+def loop_report(edition_arg: str, runs: int, work: Path) -> str:
+    """`pinban pdf`, `pinban build` and Typst on the same document (photos embedded), each a fresh
+    process, in turn — Typst, pdf, build, Typst, … — so that each ratio is taken pair by pair in
+    the same moment of a shared machine; then watch's edit → preview against Typst's median.
+    Appended to bench/history.tsv."""
+    job = prepare(edition_arg, str(work / "peer-out"))
+    display = lay_out(job.edition, job.style, job.faces)
+    compile_peer, peer_error = peer_typst.prepared_peer(job.edition, job.style, display, work / "peer")
+    times: dict[str, list[float]] = defaultdict(list)
+    failed: list[str] = []
+    for _ in range(runs):
+        if compile_peer is not None:
+            try:
+                times["typst"].append(compile_peer())
+            except (RuntimeError, ValueError) as exc:
+                compile_peer, peer_error = None, f"typst failed: {exc}"
+        for command in ("pdf", "build"):
+            run, = loop.fresh_command(command, edition_arg, 1)
+            times[command].append(run.seconds)
+            if run.code:
+                failed.append(f"{command} exited {run.code}: {run.error}")
     edits, error = loop.watch_edits(Path(edition_arg), runs)
-    figures = {"pdf_s": median([r.seconds for r in pdfs]), "build_s": facts["build"],
-               "watch_edit_s": median(edits) if edits else float("nan"), "typst_s": facts.get("typst", float("nan"))}
-    figures["pdf_per_typst"] = figures["pdf_s"] / figures["typst_s"]
-    failed = [r for r in pdfs if r.code]
-    lines = [f"the editor's loop ({runs} runs each; medians):",
-             f"  pinban pdf, fresh process      {fmt(figures['pdf_s']):>8s}  (min {fmt(min(r.seconds for r in pdfs))}, "
-             f"max {fmt(max(r.seconds for r in pdfs))}); target ≤ {TARGET_PDF_S:g} s"
-             + (f"; {len(failed)} exited {failed[0].code}: {failed[0].error}" if failed else ""),
-             f"  pinban build, fresh process    {fmt(figures['build_s']):>8s}",
-             f"  watch: edit → new preview      {fmt(figures['watch_edit_s']) if edits else '—':>8s}"
-             + (f"  (min {fmt(min(edits))}, max {fmt(max(edits))}); target ≤ {TARGET_EDIT_S:g} s" if edits else "")
-             + (f"; failed: {error}" if error else "")]
-    typst = figures["typst_s"]
-    if not math.isnan(typst):
-        lines.append(f"  Typst compile, fresh process   {fmt(typst):>8s}  → pdf ÷ Typst = {figures['pdf_per_typst']:.1f}, "
-                     f"build ÷ Typst = {figures['build_s'] / typst:.1f}, edit → preview ÷ Typst = "
-                     f"{figures['watch_edit_s'] / typst:.1f}")
+    figures = {"pdf_s": median(times["pdf"]), "build_s": median(times["build"]),
+               "watch_edit_s": median(edits) if edits else float("nan"),
+               "typst_s": median(times["typst"]) if times["typst"] else float("nan")}
+    figures["pdf_per_typst"] = paired_ratio(times["pdf"], times["typst"])
+    lines = [f"the editor's loop: {runs} runs each, in turn; medians (min–max)",
+             loop_row("pinban pdf, fresh process", times["pdf"], TARGET_PDF_S),
+             loop_row("pinban build, fresh process", times["build"], TARGET_BUILD_S_LOOP),
+             loop_row("watch: edit → new preview", edits, TARGET_EDIT_S) + (f"; failed: {error}" if error else ""),
+             *(f"  FAILED: {f}" for f in failed[:2])]
+    if times["typst"]:
+        typst = figures["typst_s"]
+        lines += [loop_row("Typst, fresh process (peer)", times["typst"], None),
+                  (f"  ÷ Typst (pair by pair): pdf {figures['pdf_per_typst']:.1f}, "
+                   f"build {paired_ratio(times['build'], times['typst']):.1f}, "
+                   f"edit → preview {figures['watch_edit_s'] / typst:.1f} (÷ the median)")]
     else:
-        lines.append("  Typst not measured in this run (--no-peer, or not installed): no ratio")
+        lines.append(f"  Typst not measured: {peer_error}")
     before = loop.previous()
     path = loop.append_history(figures, load_average())
     if before:
         lines.append(f"  last recorded ({before['date']}, {before['commit']}): pdf {before['pdf_s'] or '—'} s, "
-                     f"build {before['build_s'] or '—'} s, edit → preview {before['watch_edit_s'] or '—'} s")
-    lines.append(f"  appended to {path.name}")
+                     f"build {before['build_s'] or '—'} s, edit → preview {before['watch_edit_s'] or '—'} s, "
+                     f"pdf ÷ Typst {before['pdf_per_typst'] or '—'}")
+    lines.append(f"  appended to bench/{path.name}")
     return "\n".join(lines)
+
+
+def loop_row(name: str, seconds: list[float], target: float | None) -> str:
+    if not seconds:
+        return f"  {name:31s} {'—':>8s}"
+    row = f"  {name:31s} {fmt(median(seconds)):>8s}  ({fmt(min(seconds))}–{fmt(max(seconds))})"
+    return row + (f"; target ≤ {target:g} s" if target else "")
+
+
+def paired_ratio(numerators: list[float], denominators: list[float]) -> float:
+    pairs = [a / b for a, b in zip(numerators, denominators) if b]
+    return median(pairs) if pairs else float("nan")
 
 
 # --- profile ----------------------------------------------------------------------------------
@@ -474,10 +501,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
     parser.add_argument("--quick", action="store_true", help="3 runs per figure")
     parser.add_argument("--profile", action="store_true", help="cProfile one build, top 15 by cumulative time")
-    parser.add_argument("--no-scale", action="store_true", help="skip the scaling and batch sections")
-    parser.add_argument("--no-peer", action="store_true", help="skip the Typst peer")
-    parser.add_argument("--loop", action="store_true",
-                        help="only the editor's loop (pdf, build, watch) and the Typst peer")
+    parser.add_argument("--all", action="store_true",
+                        help="also the in-process stages, scaling, parallel batches and the stage-level peer")
+    parser.add_argument("--no-scale", action="store_true", help="with --all: skip the scaling and batch sections")
     args = parser.parse_args()
     if args.quick:
         args.runs = 3
@@ -497,8 +523,8 @@ def main() -> None:
     section(machine())
     with tempfile.TemporaryDirectory(prefix="pinban-bench-") as tmp:
         work = Path(tmp)
-        facts: dict = {}
-        if not args.loop:
+        section(loop_report(edition_arg, args.runs, work))
+        if args.all:
             table, facts = stage_table(edition_arg, args.runs, work)
             fresh_rows(table, edition_arg, args.runs, facts)
             section(table.render(f"stages on {sample.name}: {args.runs} runs each, in-process after one warm-up"))
@@ -506,12 +532,10 @@ def main() -> None:
             if busy_warning(facts):
                 section(busy_warning(facts))
             section(press_cost.separation_report(edition_arg, args.runs))
-        if not args.no_scale and not args.loop:
-            section(scaling_report(sample, min(args.runs, 3)))
-            section(batch_report(sample))
-        if not args.no_peer:
+            if not args.no_scale:
+                section(scaling_report(sample, min(args.runs, 3)))
+                section(batch_report(sample))
             section(peer_report(edition_arg, args.runs, facts, work))
-        section(loop_report(edition_arg, args.runs, facts))
         if args.profile:
             section(profile_report(edition_arg, work))
     print(f"bench finished in {time.perf_counter() - started:.0f} s; {load_average()}")

@@ -189,17 +189,30 @@ def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False
     from .checks.layout import check_layout
     from .checks.report import sort_findings
     from .checks.text import check_sources
+    from .render import RenderWorker
 
     job = prepare(edition_arg, out)
     warn_notices(job.edition.notices)
-    display = lay_out(job)
-    with staging(job.out) as folder:
-        staged = replace(job, out=folder)
-        findings = check_sources(job.edition, job.style, job.faces)
-        findings = sort_findings(findings + check_layout(display, job.edition, job.style, already=findings))
-        write_pdfs(staged, display)
-        finish(job, folder, display, findings, keep_going)
+    with RenderWorker() as worker:  # imports and warms up WeasyPrint on the other core meanwhile
+        worker.warm_up(job.faces.values())
+        display = lay_out(job)
+        with staging(job.out) as folder:
+            staged = replace(job, out=folder)
+            findings = check_sources(job.edition, job.style, job.faces)
+            findings = sort_findings(findings + check_layout(display, job.edition, job.style, already=findings))
+            draw(worker, staged, display)
+            finish(job, folder, display, findings, keep_going)
     return display
+
+
+def draw(worker, staged: Job, display: DisplayList) -> list[Path]:
+    """spread.pdf, pages.pdf and the preview, by the worker where there is one."""
+    if not worker.available:
+        return write_pdfs(staged, display)
+    step("drawing the spread")
+    pdfs = worker.render(display, staged.style, staged.out, staged.faces)
+    worker.finish()
+    return pdfs
 
 
 def build_docx(edition_arg: str | None, out: str | None) -> list[Path]:
@@ -301,6 +314,7 @@ def build_all(edition_arg: str | None, out: str | None, keep_going: bool = False
 
     job = prepare(edition_arg, out)
     with staging(job.out) as folder, RenderWorker() as worker:
+        worker.warm_up(job.faces.values())
         display, findings = build_everything(job, replace(job, out=folder), worker)
         finish(job, folder, display, findings, keep_going)
 

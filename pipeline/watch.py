@@ -4,9 +4,13 @@ does, and serves the preview with the findings beside it on a page on this machi
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +19,7 @@ from pathlib import Path
 from . import build as builder
 from .errors import PinbanError, UsageError
 from .model import Finding
-from .project import edition_dir, output_dir
+from .project import edition_dir
 
 HOST = "127.0.0.1"  # the page shows unpublished copy: never beyond this machine
 POLL_SECONDS = 0.2
@@ -43,15 +47,17 @@ def snapshot(folder: Path) -> Snapshot:
 
 @dataclass
 class State:
-    """What the page shows. `build` counts attempts; `preview` is the build whose PNG is served
-    (the last good one: a failed build leaves it); `checked` the build the findings are of (they
-    follow the preview, so as not to hold it back)."""
+    """What the page shows. `build` counts attempts; `preview` is the build whose image is served
+    (the last one that could be laid out: a failed build leaves it); `checked` the build the
+    findings are of and `published` the last build whose outputs were published (both follow
+    the preview, so as not to hold it back)."""
 
     edition: str
     build: int = 0
     preview: int = 0
     checked: int = 0
-    png: bytes = b""
+    published: int = 0
+    image: bytes = b""
     error: str = ""
     seconds: float = 0.0
     findings: list[dict] = field(default_factory=list)
@@ -60,21 +66,28 @@ class State:
     def as_json(self) -> bytes:
         with self.lock:
             data = {"edition": self.edition, "build": self.build, "preview": self.preview, "checked": self.checked,
-                    "error": self.error,
+                    "published": self.published, "error": self.error,
                     "seconds": round(self.seconds, 3), "findings": self.findings}
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
 class Watcher:
-    """Builds the edition when its sources change and records the outcome in `state`."""
+    """Builds the edition when its sources change and records the outcome in `state`: first the
+    preview (laid out with the paragraphs composed before reused, only the pages that changed
+    drawn again), then the findings, then the outputs published as `pinban pdf` publishes them,
+    in a child process that a newer save stops."""
 
     def __init__(self, edition_arg: str | None, out: str | None, keep_going: bool = False) -> None:
+        from .render.preview import PagePreviews
+
         self.folder = edition_dir(edition_arg)
         self.edition_arg = str(self.folder)
         self.out = out
         self.keep_going = keep_going
         self.state = State(self.folder.name)
         self.seen: Snapshot | None = None
+        self.previews = PagePreviews()
+        self.publishing: Publisher | None = None
 
     def changed(self) -> bool:
         """True once the sources differ from the last build's and have stopped changing."""
@@ -90,50 +103,155 @@ class Watcher:
 
     def rebuild(self) -> None:
         """One build from the sources as they are now; a change during the build starts another."""
+        self.stop_publishing()
         self.seen = snapshot(self.folder)
         started = time.perf_counter()
-        display, error = None, ""
+        job, display, image, error = None, None, b"", ""
         try:
-            display = builder.build_pdf(self.edition_arg, self.out, keep_going=self.keep_going)
+            job = builder.prepare(self.edition_arg, self.out)
+            display = builder.lay_out(job)
+            image = self.previews.spread_jpeg(display, job.style, job.faces)
         except PinbanError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 — the loop goes on; the page says what broke
             error = f"internal error: {type(exc).__name__}: {exc} (this is a pinban bug: please report it)"
-        png = self.published_png() if display is not None else b""
-        self.record(png, error, time.perf_counter() - started)
-        findings = self.findings(display)
+        self.record(image, error, time.perf_counter() - started)
+        findings = self.findings(job, display)
         with self.state.lock:
             self.state.findings, self.state.checked = findings, self.state.build
+        if display is not None:
+            self.publishing = Publisher(self.edition_arg, self.out, self.keep_going, self.state.build)
 
-    def published_png(self) -> bytes:
-        return (output_dir(self.folder, self.out) / "spread.png").read_bytes()
-
-    def findings(self, display) -> list[dict]:
+    def findings(self, job, display) -> list[dict]:
         """check_sources and check_layout of the sources as built (no PDF audit: it costs more than
         the rest of the page's refresh); what cannot be checked says so as one finding."""
-        job, failed = builder.guarded("load", lambda: builder.prepare(self.edition_arg, self.out))
         if job is None:
-            return [builder.finding_json(f) for f in failed]
+            job, failed = builder.guarded("load", lambda: builder.prepare(self.edition_arg, self.out))
+            if job is None:
+                return [builder.finding_json(f) for f in failed]
         if display is None:
             display, failed = builder.guarded("layout", lambda: builder.lay_out(job))
         found = builder.check_built(job, display, None) if display is not None else sources_only(job) + failed
         return [builder.finding_json(f) for f in found]
 
-    def record(self, png: bytes, error: str, seconds: float) -> None:
+    def record(self, image: bytes, error: str, seconds: float) -> None:
         state = self.state
         with state.lock:
             state.build += 1
-            if png:
-                state.png, state.preview = png, state.build
+            if image:
+                state.image, state.preview = image, state.build
             state.error, state.seconds = error, seconds
         outcome = f"error: {error}" if error else "preview updated"
         print(f"pinban: build {state.build} in {seconds:.2f} s: {outcome}", flush=True)
 
+    def collect_published(self) -> None:
+        """The publishing child's outcome, once it is there."""
+        if self.publishing is None or not self.publishing.done():
+            return
+        number, error = self.publishing.build, self.publishing.outcome()
+        self.publishing = None
+        with self.state.lock:
+            if error:
+                self.state.error = error
+            else:
+                self.state.published = number
+        print(f"pinban: build {number}: {'not published: ' + error if error else 'outputs published'}", flush=True)
+
+    def stop_publishing(self) -> None:
+        if self.publishing is not None:
+            self.publishing.stop()
+            self.publishing = None
+
     def run(self, stop: threading.Event) -> None:
-        self.rebuild()
-        while not stop.wait(POLL_SECONDS):
-            if self.changed():
-                self.rebuild()
+        with cached_composition():
+            self.rebuild()
+            try:
+                while not stop.wait(POLL_SECONDS):
+                    self.collect_published()
+                    if self.changed():
+                        self.rebuild()
+            finally:
+                self.stop_publishing()
+
+
+class Publisher:
+    """`pinban pdf`'s publishing of one build (all or nothing, refused builds under rejected/) in
+    a forked child of this warm process, so the preview need not wait for it and a newer save
+    can stop it: what a stopped build staged is swept by the next."""
+
+    def __init__(self, edition_arg: str, out: str | None, keep_going: bool, build: int) -> None:
+        import multiprocessing
+
+        self.build = build
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe(duplex=False)
+        # not a daemon, since it forks a drawing process of its own; it dies with this one
+        self.process = context.Process(target=publish_in_child, args=(child, os.getpid(), edition_arg, out,
+                                                                      keep_going))
+        self.process.start()
+        child.close()
+
+    def done(self) -> bool:
+        return not self.process.is_alive() or self.conn.poll()
+
+    def outcome(self) -> str:
+        """'' when published, else the one line saying why not."""
+        try:
+            error = self.conn.recv()
+        except EOFError:
+            error = f"the publishing process stopped (exit {self.process.exitcode})"
+        self.process.join()
+        return error
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def publish_in_child(conn, parent: int, edition_arg: str, out: str | None, keep_going: bool) -> None:
+    import logging
+
+    from .render.worker import die_with_parent
+
+    die_with_parent(parent)
+    logging.getLogger("pinban").setLevel(logging.WARNING)  # the watch's terminal shows builds, not steps
+    try:
+        builder.build_pdf(edition_arg, out, keep_going=keep_going)
+        conn.send("")
+    except PinbanError as exc:
+        conn.send(str(exc))
+    except Exception as exc:  # noqa: BLE001 — the page says what broke
+        conn.send(f"internal error: {type(exc).__name__}: {exc} (this is a pinban bug: please report it)")
+
+
+@contextlib.contextmanager
+def cached_composition(entries: int = 20_000) -> Iterator[None]:
+    """The composer is pure (one paragraph, measure, faces and rules give the same lines), so
+    while this runs a paragraph composed before at a measure is not composed again: an edit
+    recomposes only the paragraph it touched, copyfit's trial sizes included."""
+    from . import compose
+
+    original = compose.compose_noted
+    done: OrderedDict = OrderedDict()
+
+    def compose_noted(runs, measure, faces, rules=compose.DEFAULT_RULES, where=""):
+        # `where` only names the paragraph in an error, and errors are not kept
+        key = (tuple(runs), measure, tuple((k, id(f)) for k, f in sorted(faces.items())), rules)
+        if key in done:
+            done.move_to_end(key)
+            return done[key]
+        result = done[key] = original(runs, measure, faces, rules, where)
+        if len(done) > entries:
+            done.popitem(last=False)
+        return result
+
+    compose.compose_noted = compose_noted
+    try:
+        yield
+    finally:
+        compose.compose_noted = original
 
 
 def sources_only(job) -> list[Finding]:
@@ -183,10 +301,10 @@ class PageHandler(BaseHTTPRequestHandler):
             self.reply(page_html(state.edition).encode("utf-8"), "text/html; charset=utf-8")
         elif path == "/state.json":
             self.reply(state.as_json(), "application/json")
-        elif path == "/preview.png" and state.png:
+        elif path == "/preview.jpg" and state.image:
             with state.lock:
-                png = state.png
-            self.reply(png, "image/png")
+                image = state.image
+            self.reply(image, "image/jpeg")
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
 
@@ -223,11 +341,11 @@ body{margin:0;font:14px 'Noto Sans CJK SC',sans-serif;display:flex;height:100vh}
 li{margin:4px 0}.error{color:#c00}.warning{color:#c60}.info{color:#06c}
 .where{color:#555}
 </style></head><body>
-<div id="spread"><img id="preview" src="/preview.png" alt="the spread"></div>
+<div id="spread"><img id="preview" alt="the spread"></div>
 <div id="side"><h3>{edition}</h3><div id="status">waiting for the first build…</div>
 <div id="error"></div><ol id="findings"></ol></div>
 <script>
-let shown = -1, built = -1, checked = -1;
+let shown = -1, built = -1, checked = -1, published = -1;
 function item(f) {
   const li = document.createElement("li");
   li.className = f.severity;
@@ -240,17 +358,22 @@ function item(f) {
 async function poll() {
   try {
     const s = await (await fetch("/state.json", {cache: "no-store"})).json();
-    if (s.build !== built || s.checked !== checked) {
+    if (s.build !== built || s.checked !== checked || s.published !== published) {
       built = s.build;
       checked = s.checked;
+      published = s.published;
       const findings = s.checked === s.build ? s.findings.length + " finding(s)" : "checking…";
-      document.getElementById("status").textContent = "build " + s.build + " in " + s.seconds.toFixed(2) + " s · " + findings;
+      const files = s.published === s.build ? "outputs published" : s.error ? "not published" : "publishing…";
+      document.getElementById("status").textContent =
+        "build " + s.build + ": preview in " + s.seconds.toFixed(2) + " s · " + findings + " · " + files;
       document.getElementById("error").textContent = s.error;
       document.getElementById("findings").replaceChildren(...s.findings.map(item));
     }
     if (s.preview !== shown && s.preview > 0) {
       shown = s.preview;
-      document.getElementById("preview").src = "/preview.png?build=" + s.preview;
+      const img = document.getElementById("preview"), build = s.preview;
+      img.onload = () => { img.dataset.shown = build; };  // the build the reader sees
+      img.src = "/preview.jpg?build=" + build;
     }
   } catch (e) {
     document.getElementById("status").textContent = "pinban watch is not running";

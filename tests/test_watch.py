@@ -21,7 +21,7 @@ import pytest
 
 from pipeline.errors import UsageError
 from pipeline.project import project_root
-from pipeline.render import libraries
+from pipeline.render import libraries, preview
 from pipeline.watch import PreviewServer, State, snapshot
 
 SAMPLE = project_root() / "sources" / "2025-01-07-fengtai-lianghui"
@@ -88,7 +88,7 @@ def test_the_page_is_served_on_localhost_only() -> None:
         assert host == "127.0.0.1" and port > 0
         status, page = fetch(server.url)
         assert status == 200 and b"a&lt;b&gt;" in page and b"a<b>" not in page
-        assert fetch(server.url + "preview.png")[0] == 404  # nothing built yet
+        assert fetch(server.url + "preview.jpg")[0] == 404  # nothing built yet
         status, body = fetch(server.url + "state.json")
         assert status == 200 and json.loads(body)["build"] == 0
         assert fetch(server.url + "../etc/passwd")[0] == 404
@@ -147,9 +147,9 @@ class Watching:
         raise AssertionError(f"build {number} not done in {BUILD_TIMEOUT:g} s")
 
     def preview(self) -> bytes:
-        status, png = fetch(self.url + "preview.png")
-        assert status == 200
-        return png
+        status, image = fetch(self.url + "preview.jpg")
+        assert status == 200 and image.startswith(b"\xff\xd8")  # a JPEG
+        return image
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -164,7 +164,8 @@ def test_watch_rebuilds_after_a_change_and_keeps_the_last_good_preview(tmp_path:
         first = watching.wait_for_build(1)
         assert first["error"] == "" and first["preview"] == 1
         before = watching.preview()
-        assert before.startswith(b"\x89PNG") and before == (out / "spread.png").read_bytes()
+        watching.wait_for_build(1, key="published")
+        published = (out / "spread.png").read_bytes()
 
         report = edition / "report.md"
         text = report.read_text(encoding="utf-8")
@@ -172,9 +173,12 @@ def test_watch_rebuilds_after_a_change_and_keeps_the_last_good_preview(tmp_path:
         second = watching.wait_for_build(2)
         assert second["error"] == "" and second["preview"] == 2
         after = watching.preview()
-        assert after != before and after == (out / "spread.png").read_bytes()
+        assert after != before
         checked = watching.wait_for_build(2, key="checked")
         assert "photo-colour" in {f["code"] for f in checked["findings"]}  # the sample's stand-ins: no ICC
+        watching.wait_for_build(2, key="published")
+        republished = (out / "spread.png").read_bytes()
+        assert republished != published
 
         toml = edition / "edition.toml"
         toml.write_text(toml.read_text(encoding="utf-8") + "\n[[broken\n", encoding="utf-8")
@@ -182,6 +186,112 @@ def test_watch_rebuilds_after_a_change_and_keeps_the_last_good_preview(tmp_path:
         assert "edition.toml" in third["error"] and "\n" not in third["error"]
         assert watching.wait_for_build(3, key="checked")["findings"][0]["severity"] == "error"
         assert third["preview"] == 2 and watching.preview() == after
-        assert (out / "spread.png").read_bytes() == after
+        assert watching.state()["published"] == 2 and (out / "spread.png").read_bytes() == republished
+    finally:
+        watching.stop()
+
+
+# --- the preview ------------------------------------------------------------------------------------
+
+
+def pdf_with_photo(tmp_path: Path, mode: str = "RGB") -> bytes:
+    """One page, 300 × 200 pt, with a 1600 × 1200 JPEG drawn 200 × 150 pt."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    photo = Image.new(mode, (1600, 1200), "white")
+    ImageDraw.Draw(photo).ellipse((200, 150, 1400, 1050), fill="red" if mode == "RGB" else (0, 255, 255, 0))
+    jpeg = tmp_path / "photo.jpg"
+    photo.save(jpeg, quality=90)
+    document = pdfium.PdfDocument.new()
+    page = document.new_page(300, 200)
+    image = pdfium.PdfImage.new(document)
+    image.load_jpeg(str(jpeg), pages=[page])
+    image.set_matrix(pdfium.PdfMatrix().scale(200, 150).translate(50, 25))
+    page.insert_obj(image)
+    page.gen_content()
+    out = tmp_path / "photo.pdf"
+    document.save(out)
+    return out.read_bytes()
+
+
+def rendered(pdf: bytes, shrink: bool):
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument(pdf)
+    page = document[0]
+    if shrink:
+        preview.shrink_photos(page, 100 / 72)
+    sizes = [o.get_px_size() for o in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])]
+    return page.render(scale=100 / 72, rev_byteorder=True).to_pil(), sizes
+
+
+def test_the_preview_decodes_photos_at_their_drawn_size_with_the_same_picture(tmp_path: Path) -> None:
+    from PIL import ImageChops, ImageStat
+
+    pdf = pdf_with_photo(tmp_path)
+    full, full_sizes = rendered(pdf, shrink=False)
+    small, small_sizes = rendered(pdf, shrink=True)
+    assert full_sizes == [(1600, 1200)]
+    (width, height), = small_sizes
+    assert 200 * 100 / 72 <= width < 800 and 150 * 100 / 72 <= height < 600  # at least as big as drawn
+    difference = ImageStat.Stat(ImageChops.difference(full, small)).mean
+    assert max(difference) < 2.0  # the same picture, resampled
+
+
+def test_the_preview_leaves_cmyk_photos_to_pdfium(tmp_path: Path) -> None:
+    _, sizes = rendered(pdf_with_photo(tmp_path, "CMYK"), shrink=True)
+    assert sizes == [(1600, 1200)]
+
+
+# --- the page in a browser --------------------------------------------------------------------------
+
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def browser() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            raise AssertionError("chromium is not installed: tools/sysdeps.sh --test installs it")
+        pytest.skip("chromium is not installed (tools/sysdeps.sh --test installs it)")
+    return found
+
+
+def page_in_browser(url: str, profile: Path) -> str:
+    """The watch page's DOM after Chromium has run its script: it fetches the state, loads the
+    preview and marks the image with the build it shows once the browser has decoded it."""
+    done = subprocess.run([browser(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000",
+                           "--dump-dom", url], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def shown_build(dom: str) -> int:
+    image = re.search(r'<img id="preview"[^>]*>', dom)
+    assert image, dom[-2000:]
+    shown = re.search(r'data-shown="(\d+)"', image.group())
+    return int(shown.group(1)) if shown else 0
+
+
+def test_an_edit_shows_up_in_the_browser(tmp_path: Path) -> None:
+    browser()
+    edition, out = tmp_path / "edition", tmp_path / "out"
+    shutil.copytree(SAMPLE, edition)
+    watching = Watching(edition, out)
+    try:
+        watching.wait_for_build(1)
+        first = page_in_browser(watching.url, tmp_path / "profile-1")
+        assert shown_build(first) == 1 and 'src="/preview.jpg?build=1"' in first
+        assert "build 1: preview in" in first
+
+        report = edition / "report.md"
+        report.write_text(report.read_text(encoding="utf-8").replace("委员", "委員", 1), encoding="utf-8")
+        watching.wait_for_build(2, key="preview")
+        second = page_in_browser(watching.url, tmp_path / "profile-2")
+        assert shown_build(second) == 2 and "build 2: preview in" in second
     finally:
         watching.stop()

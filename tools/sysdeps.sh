@@ -4,11 +4,11 @@
 #   tools/sysdeps.sh          fonts, HarfBuzz subsetter, Pango (for WeasyPrint), fontconfig,
 #                             Ghostscript (the plant file's ink preflight; its libgs-common ships
 #                             the stand-in CMYK output profile of the house style's [press])
-#   tools/sysdeps.sh --test   also what the test suite uses (LibreOffice, poppler-utils)
+#   tools/sysdeps.sh --test   also what the test suite uses (LibreOffice, poppler-utils, Chromium)
 set -eu
 
 PKGS="fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig ghostscript"
-[ "${1:-}" = "--test" ] && PKGS="$PKGS poppler-utils libreoffice-writer-nogui"
+[ "${1:-}" = "--test" ] && PKGS="$PKGS poppler-utils libreoffice-writer-nogui chromium"
 
 missing=""
 for p in $PKGS; do
