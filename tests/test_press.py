@@ -453,3 +453,26 @@ def test_the_plant_profile_sits_beside_the_style(tmp_path) -> None:
     press = load_style(styles, "broadsheet").press
     assert press.output_profile == styles / "broadsheet" / "plant.icc"
     assert press.output_condition == "plant"  # named after the file when not given
+
+
+def test_an_exif_turned_photo_is_separated_as_it_is_shown(plant, tmp_path) -> None:
+    """A camera JPEG stored landscape with EXIF orientation 6 shows portrait: the plant gets it
+    turned, at the shown aspect, like the review copy and the layout (never distorted)."""
+    from PIL import ImageOps
+
+    press = plant[1].press
+    turned = tmp_path / "turned.jpg"
+    stored = Image.new("RGB", (600, 400), (30, 30, 200))
+    stored.paste((220, 30, 30), (0, 0, 300, 400))  # left half red as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored.save(turned, quality=90, exif=exif)
+    with Image.open(turned) as im:
+        shown = ImageOps.exif_transpose(im)  # 400 × 600, red on top
+    sep = separate_picture(picture_of(turned, shown.size, 72), press)
+    for data in (sep.plant, sep.review):
+        with Image.open(io.BytesIO(data)) as im:
+            assert im.size == (200, 300)  # 1 inch wide at 200 ppi, portrait
+            rgb = im.convert("RGB")
+            top, bottom = rgb.getpixel((100, 50)), rgb.getpixel((100, 250))
+            assert top[0] > top[2] and bottom[2] > bottom[0], (top, bottom)

@@ -85,18 +85,23 @@ def target_size(p: Picture, ppi: float) -> tuple[int, int]:
 
 
 def separate_picture(p: Picture, press: PressStyle) -> Separated:
-    from ..sources.photos import open_image
+    from PIL import ImageOps
+
+    from ..sources.photos import EXIF_ORIENTATION, open_image
 
     size = target_size(p, press.image_ppi)
-    cl, ct, cw, ch = p.crop
+    cl, ct, cw, ch = p.crop  # in pixels as shown, i.e. after the EXIF orientation
     with open_image(p.src) as im:
         icc = im.info.get("icc_profile") or None
+        needed = (math.ceil(p.pixels[0] * size[0] / cw), math.ceil(p.pixels[1] * size[1] / ch))
+        if im.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8):
+            needed = needed[::-1]  # the file stores it a quarter turn from how it is shown
         # a JPEG decodes at 1/2, 1/4 or 1/8 scale for free: never more pixels than needed
-        im.draft(im.mode if im.mode in ("RGB", "L", "CMYK") else "RGB",
-                 (math.ceil(p.pixels[0] * size[0] / cw), math.ceil(p.pixels[1] * size[1] / ch)))
-        kx, ky = im.size[0] / p.pixels[0], im.size[1] / p.pixels[1]
+        im.draft(im.mode if im.mode in ("RGB", "L", "CMYK") else "RGB", needed)
+        shown = flattened(ImageOps.exif_transpose(im))
+        kx, ky = shown.size[0] / p.pixels[0], shown.size[1] / p.pixels[1]
         box = (cl * kx, ct * ky, (cl + cw) * kx, (ct + ch) * ky)
-        small = flattened(im).resize(size, resample=RESAMPLE, box=box)
+        small = shown.resize(size, resample=RESAMPLE, box=box)
     review = small if small.mode != "CMYK" else to_srgb(small, icc, press)
     return Separated(jpeg(separated(small, icc, press)), jpeg(review, REVIEW_QUALITY))
 
