@@ -81,6 +81,11 @@ class Page:
     rules: tuple[Rule, ...]
 
 
+def picture_containing(page: Page, x: float, y: float) -> Picture | None:
+    """The picture whose box holds the point (pt from the page's top-left), if any."""
+    return next((p for p in page.pictures if p.x <= x <= p.x + p.width and p.y <= y <= p.y + p.height), None)
+
+
 @dataclass(frozen=True)
 class Overset:
     """Text that did not fit: never dropped, always reported."""

@@ -13,7 +13,7 @@ import ctypes
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..display import DisplayList
+from ..display import DisplayList, picture_containing
 from ..layout.fold import fold_findings
 from ..messages import BUG, N_, finding
 from ..model import Edition, Finding
@@ -237,10 +237,7 @@ def crop_findings(images: list[DrawnImage], display: DisplayList, edition: Editi
 def picture_at(display: DisplayList, im: DrawnImage):
     """The display list's picture whose box the image's visible part fills."""
     cx, cy = (im.visible[0] + im.visible[2]) / 2, (im.visible[1] + im.visible[3]) / 2
-    for pic in display.pages[im.page].pictures:
-        if pic.x <= cx <= pic.x + pic.width and pic.y <= cy <= pic.y + pic.height:
-            return pic
-    return None
+    return picture_containing(display.pages[im.page], cx, cy)
 
 
 # --- the fold ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..display import picture_containing
 from ..messages import BUG, N_, finding
 from ..model import Finding
 from ..style import PressStyle, Style
@@ -190,7 +191,7 @@ def picture_at(laid: Any, ctm: tuple[float, ...]) -> Any:
     """The picture an image is drawn for, by where its centre falls (PDF y grows upwards)."""
     x = ctm[4] + (ctm[0] + ctm[2]) / 2
     y = laid.height - (ctm[5] + (ctm[1] + ctm[3]) / 2)
-    return next((p for p in laid.pictures if p.x <= x <= p.x + p.width and p.y <= y <= p.y + p.height), None)
+    return picture_containing(laid, x, y)
 
 
 def walk(contents: Any, resources: Any, g: Graphics, seen: PageColours, reader: Any, depth: int) -> None:
