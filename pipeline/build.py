@@ -22,12 +22,14 @@ from .messages import (
     OVERSET,
     OVERSET_ANYWHERE,
     OVERSET_HINT,
+    UNDERSET,
     CatalogueError,
     error,
     finding,
     localised,
     overset_args,
     say,
+    underset_args,
     user_language,
 )
 from .model import Edition, Finding
@@ -368,10 +370,8 @@ def refusal(display: DisplayList, edition: Edition, findings: list[Finding]) -> 
     if overset is not None:
         return f"溢排 overset {display.overset.lines} 行 lines", overset
     if display.underset is not None:
-        from .checks.layout import underset_message
-
         return (f"欠排 underset {display.underset.lines} 行 lines",
-                PinbanError(underset_message(display), f"{edition.root.name}/report.md"))
+                error(UNDERSET, f"{edition.root.name}/report.md", args=underset_args(display.underset)))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]

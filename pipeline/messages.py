@@ -110,6 +110,14 @@ def overset_args(o) -> dict[str, Value]:
     return {"lines": o.lines, "chars": o.chars, "sections": "、".join(o.sections)}
 
 
+# the one line says what to do, so it has no separate hint
+UNDERSET = N_("underset: {lines} lines (≈ {chars} characters) short on page {page} — add text or a photo")
+
+
+def underset_args(u) -> dict[str, Value]:
+    return {"lines": u.lines, "chars": u.chars, "page": u.page}
+
+
 BUG = N_("this is a pinban bug: please report it")
 UNREADABLE_PDF = N_("the PDF cannot be read back: {reason}")
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from ..messages import BUG, N_, OVERSET, OVERSET_ANYWHERE, OVERSET_HINT, finding, overset_args
+from ..messages import BUG, N_, OVERSET, OVERSET_ANYWHERE, OVERSET_HINT, UNDERSET, finding, overset_args, underset_args
 from ..model import BODY, INTRO, SECTION, SUBSECTION, Edition, Finding
 from ..style import Style
 
@@ -50,18 +50,13 @@ def column_frames(display: DisplayList) -> list[tuple[str, Frame]]:
     return [(p.name, f) for p in display.pages for f in p.frames if f.kind == "column"]
 
 
-def underset_message(display: DisplayList) -> str:
-    u = display.underset
-    return f"underset: {u.lines} lines (≈ {u.chars} characters) short on page {u.page} — add text or a photo"
-
-
 def underset_findings(display: DisplayList) -> list[Finding]:
     """The report ends more than three grid lines above the foot of the last column: an error, as
     a page with a hole may not go to print (rule 26); the build is refused until it is filled.
     When the layout found no size that fills the spread it says by how much (display.underset)."""
     if display.underset is not None:
-        return [Finding("error", "underset", underset_message(display), f"{display.underset.page}版",
-                        "add text or a photo", page=display.underset.page)]
+        u = display.underset
+        return [finding("error", "underset", UNDERSET, f"{u.page}版", args=underset_args(u), page=u.page)]
     cols = column_frames(display)
     if not cols:
         return []
