@@ -4,13 +4,10 @@ does, and serves the preview with the findings beside it on a page on this machi
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -163,15 +160,17 @@ class Watcher:
             self.publishing = None
 
     def run(self, stop: threading.Event) -> None:
-        with cached_composition():
-            self.rebuild()
-            try:
-                while not stop.wait(POLL_SECONDS):
-                    self.collect_published()
-                    if self.changed():
-                        self.rebuild()
-            finally:
-                self.stop_publishing()
+        """Paragraphs composed and arrangements sized before are remembered by the layout for the
+        process (see layout.blocks.composed and layout.solve), so a save recomposes only what it
+        changed."""
+        self.rebuild()
+        try:
+            while not stop.wait(POLL_SECONDS):
+                self.collect_published()
+                if self.changed():
+                    self.rebuild()
+        finally:
+            self.stop_publishing()
 
 
 class Publisher:
@@ -224,34 +223,6 @@ def publish_in_child(conn, parent: int, edition_arg: str, out: str | None, keep_
         conn.send(str(exc))
     except Exception as exc:  # noqa: BLE001 — the page says what broke
         conn.send(f"internal error: {type(exc).__name__}: {exc} (this is a pinban bug: please report it)")
-
-
-@contextlib.contextmanager
-def cached_composition(entries: int = 20_000) -> Iterator[None]:
-    """The composer is pure (one paragraph, measure, faces and rules give the same lines), so
-    while this runs a paragraph composed before at a measure is not composed again: an edit
-    recomposes only the paragraph it touched, copyfit's trial sizes included."""
-    from . import compose
-
-    original = compose.compose_noted
-    done: OrderedDict = OrderedDict()
-
-    def compose_noted(runs, measure, faces, rules=compose.DEFAULT_RULES, where=""):
-        # `where` only names the paragraph in an error, and errors are not kept
-        key = (tuple(runs), measure, tuple((k, id(f)) for k, f in sorted(faces.items())), rules)
-        if key in done:
-            done.move_to_end(key)
-            return done[key]
-        result = done[key] = original(runs, measure, faces, rules, where)
-        if len(done) > entries:
-            done.popitem(last=False)
-        return result
-
-    compose.compose_noted = compose_noted
-    try:
-        yield
-    finally:
-        compose.compose_noted = original
 
 
 def sources_only(job) -> list[Finding]:

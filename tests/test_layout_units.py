@@ -74,3 +74,125 @@ def test_a_title_too_long_for_the_spread_is_refused_in_one_line(broadsheet):
         split_for_fold("title", title, style.para("title"), style, faces, "edition.toml")
     assert str(err.value).startswith(f'edition.toml: headline: 主题 "{title}" (42 字) is too long for the spread at 66 pt')
     assert "\n" not in str(err.value)
+
+
+
+class TinySizing:
+    """A few variables and constraints of each kind the sizing model uses, written by `SizeModel`'s
+    writers (into a bare proto) or by OR-Tools' cp_model API."""
+
+    def __init__(self, writer) -> None:
+        w = writer
+        h = [w.values([3, 4, 5, 8], "h0"), w.values([2, 7, 9, 10], "h1")]
+        row = w.var(0, 20, "r0")
+        w.max(row, h)
+        gap = w.var(0, 20, "g0")
+        w.add(gap == row - h[0])
+        dev = w.var(0, 20, "d0")
+        w.abs(dev, h[1] - 7)
+        some = w.var(0, 1, "any")
+        w.enforce(w.add(gap >= 2), some)
+        w.enforce(w.add(gap == 0), ~some)
+        w.add(h[0] + h[1] + gap == 12)
+        w.objective(dev * 3 + gap * 40 + 5)
+
+
+class OurWriter:
+    def __init__(self, maximize: bool) -> None:
+        from pipeline.layout.solve import SizeModel, model_helper
+
+        self.model = SizeModel.__new__(SizeModel)
+        self.model.base = model_helper().CpBaseModel(None)
+        self.model.proto = self.model.base.model_proto
+        self.maximize = maximize
+
+    def values(self, values, name):
+        return self.model.var_of_values(values, name)
+
+    def var(self, low, high, name):
+        return self.model.int_var(low, high, name)
+
+    def max(self, target, expressions):
+        self.model.add_max(target, expressions)
+
+    def abs(self, target, expression):
+        self.model.add_abs(target, expression)
+
+    def add(self, constraint):
+        return self.model.add(constraint)
+
+    def enforce(self, constraint, literal):
+        constraint.only_enforce_if(literal)
+
+    def objective(self, expression):
+        self.model.objective(expression, self.maximize)
+
+    def text(self) -> str:
+        return str(self.model.proto)
+
+
+class CpModelWriter:
+    def __init__(self, maximize: bool) -> None:
+        from ortools.sat.python import cp_model
+
+        self.cp_model = cp_model
+        self.model = cp_model.CpModel()
+        self.maximize = maximize
+
+    def values(self, values, name):
+        return self.model.new_int_var_from_domain(self.cp_model.Domain.from_values(values), name)
+
+    def var(self, low, high, name):
+        return self.model.new_int_var(low, high, name)
+
+    def max(self, target, expressions):
+        self.model.add_max_equality(target, expressions)
+
+    def abs(self, target, expression):
+        self.model.add_abs_equality(target, expression)
+
+    def add(self, constraint):
+        return self.model.add(constraint)
+
+    def enforce(self, constraint, literal):
+        constraint.only_enforce_if(literal)
+
+    def objective(self, expression):
+        (self.model.maximize if self.maximize else self.model.minimize)(expression)
+
+    def text(self) -> str:
+        return str(self.model.proto)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_the_sizing_model_writes_the_proto_cp_model_writes(maximize: bool) -> None:
+    """The make-up writes CP-SAT's proto through OR-Tools' C++ helper, without importing cp_model
+    (which loads pandas); it must be the model cp_model builds, or the same sources could give
+    another page."""
+    ours, theirs = OurWriter(maximize), CpModelWriter(maximize)
+    TinySizing(ours)
+    TinySizing(theirs)
+    assert ours.text() == theirs.text()
+
+
+def test_a_model_reused_at_another_capacity_solves_as_a_new_one(monkeypatch) -> None:
+    """copyfit asks one arrangement's model for several capacities (the slacks): the model is
+    built once and its capacity changed in place, which must solve as a model built anew."""
+    from pipeline.build import prepare
+    from pipeline.layout import lay_out, solve
+
+    asked = []
+    original = solve.solve
+
+    def noting(problem, needed, slack=0, goal="cost"):
+        asked.append((problem, needed, slack, goal))
+        return original(problem, needed, slack, goal)
+
+    monkeypatch.setattr(solve, "solve", noting)
+    job = prepare(None, None)
+    lay_out(job.edition, job.style, job.faces)
+    reused = [a for a in asked if a[1] is not None and a[3] == "cost"]
+    assert len({a[0] for a in reused}) < len(reused)  # some arrangement was asked more than once
+    for problem, needed, slack, goal in reused:
+        fresh = solve.sized(solve.SizeModel(problem, goal, needed + slack), goal)
+        assert solve.solved.__wrapped__(problem, needed, slack, goal) == fresh

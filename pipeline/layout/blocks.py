@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..compose import ComposeRules, Line, TextRun, compose
+from ..fonts import Face
 from ..model import BODY, SECTION, SUBSECTION, Block, Edition, Photo, Run
 from ..style import ParaStyle, Style
 from .geometry import CELL_PAD
@@ -22,11 +25,40 @@ def rules_for(para: ParaStyle, indent: bool = True) -> ComposeRules:
 
 
 def compose_block(block: Block, para: ParaStyle, measure: float, faces, size: float | None = None) -> tuple[Line, ...]:
-    return compose(runs_for(block.runs, para, size), measure, faces, rules_for(para), where=str(block.source))
+    return composed(runs_for(block.runs, para, size), measure, faces, rules_for(para), str(block.source))
 
 
 def compose_text(text: str, para: ParaStyle, measure: float, faces, where: str, size: float | None = None) -> tuple[Line, ...]:
-    return compose(runs_for((Run(text),), para, size), measure, faces, rules_for(para), where=where)
+    return composed(runs_for((Run(text),), para, size), measure, faces, rules_for(para), where)
+
+
+COMPOSED_KEPT = 20_000  # paragraphs at a measure: the sample's whole search holds about 300
+
+
+_COMPOSED: OrderedDict[tuple, tuple[Line, ...]] = OrderedDict()
+
+
+def composed(runs: Sequence[TextRun], measure: float, faces: Mapping[str, Face], rules: ComposeRules,
+             where: str) -> tuple[Line, ...]:
+    """`compose`, remembered for the process. The composer is pure (the same runs, measure, faces
+    and rules give the same lines), and the make-up asks again and again: every arrangement sizes
+    the same captions and the intro at the same spans, and `pinban watch` lays out after each
+    save, when only the edited paragraph has changed. `where` only names the paragraph in an
+    error, which is raised again each time (errors are not kept)."""
+    key = (tuple(runs), measure, faces_key(faces), rules)
+    lines = _COMPOSED.get(key)
+    if lines is None:
+        lines = _COMPOSED[key] = compose(runs, measure, faces, rules, where=where)
+        if len(_COMPOSED) > COMPOSED_KEPT:
+            _COMPOSED.popitem(last=False)
+    else:
+        _COMPOSED.move_to_end(key)
+    return lines
+
+
+def faces_key(faces: Mapping[str, Face]) -> tuple:
+    """The faces as the composer reads them: which font file and face each key names."""
+    return tuple((k, f.path, f.index, f.family, f.weight) for k, f in sorted(faces.items()))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from ..compose import ComposeRules, Line, compose
+from ..compose import ComposeRules, Line
 from ..display import DisplayList, Frame, Page, Picture, Rule, TextLine
 from ..errors import PinbanError
 from ..fonts import Face
@@ -13,7 +13,7 @@ from ..model import INTRO, Edition, Photo, Run
 from ..sources.photos import pixel_size
 from ..style import ParaStyle, Style
 from .arrange import Row
-from .blocks import Item, caption_lines, compose_text, fit_intro, runs_for
+from .blocks import Item, caption_lines, compose_text, composed, fit_intro, runs_for
 from .copyfit import Attempt, Plan, rects
 from .flow import overset_of
 from .fold import SPACES, choose_fold, too_long_error
@@ -183,8 +183,8 @@ def track(line: Line, tracking: float):
 def headline_spans(part: str, para: ParaStyle, faces, where: str):
     """A headline part (or half of one) on one line, tracked as the style sets it."""
     tracking = para.tracking_em
-    lines = compose(runs_for((Run(part),), para), para.size * (len(part) * (1 + tracking) + 2), faces,
-                    ComposeRules(indent_em=0, align="start"), where=where)
+    lines = composed(runs_for((Run(part),), para), para.size * (len(part) * (1 + tracking) + 2), faces,
+                     ComposeRules(indent_em=0, align="start"), where)
     return track(lines[0], para.size * tracking)
 
 
