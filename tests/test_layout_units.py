@@ -78,33 +78,39 @@ def test_a_title_too_long_for_the_spread_is_refused_in_one_line(broadsheet):
 
 
 class TinySizing:
-    """A few variables and constraints of each kind the sizing model uses, written by `SizeModel`'s
-    writers (into a bare proto) or by OR-Tools' cp_model API."""
+    """A few variables and constraints of each kind the sizing model uses, written by
+    layout.cpsat or by OR-Tools' cp_model API."""
 
-    def __init__(self, writer) -> None:
-        w = writer
-        h = [w.values([3, 4, 5, 8], "h0"), w.values([2, 7, 9, 10], "h1")]
+    def __init__(self, w, maximize: bool) -> None:
+        h = [w.values([3, 4, 5, 8], "h0"), w.values([2, 3, 7, 9, 10], "h1"), w.values([6], "h2")]
         row = w.var(0, 20, "r0")
-        w.max(row, h)
+        w.max(row, h[:2])
         gap = w.var(0, 20, "g0")
-        w.add(gap == row - h[0])
+        w.equal(gap, row - h[0])
+        w.equal(h[1], h[0])
         dev = w.var(0, 20, "d0")
         w.abs(dev, h[1] - 7)
+        balance = w.var(0, 40, "balance")
+        w.abs(balance, h[0] + h[1] + 2 - (h[2] + gap + 5))
+        start = w.constant(4)
+        w.at_most(gap, 1)
+        w.at_most(row, start)
+        w.at_most(start + 3, 20 - h[2])
+        w.equal(w.var(0, 9, "t"), 0)
         some = w.var(0, 1, "any")
-        w.enforce(w.add(gap >= 2), some)
-        w.enforce(w.add(gap == 0), ~some)
-        w.add(h[0] + h[1] + gap == 12)
-        w.objective(dev * 3 + gap * 40 + 5)
+        w.at_least(gap, 2, some, False)
+        w.equal(gap, 0, some, True)
+        w.equal(sum(h) + gap, 12)
+        objective = dev * 3 + balance * 0 + gap * 40 * 10 + 5
+        w.objective(row if maximize else objective, maximize)
 
 
 class OurWriter:
-    def __init__(self, maximize: bool) -> None:
-        from pipeline.layout.solve import SizeModel, model_helper
+    def __init__(self) -> None:
+        from pipeline.layout import cpsat
 
-        self.model = SizeModel.__new__(SizeModel)
-        self.model.base = model_helper().CpBaseModel(None)
-        self.model.proto = self.model.base.model_proto
-        self.maximize = maximize
+        self.cpsat = cpsat
+        self.model = cpsat.Model()
 
     def values(self, values, name):
         return self.model.var_of_values(values, name)
@@ -112,32 +118,46 @@ class OurWriter:
     def var(self, low, high, name):
         return self.model.int_var(low, high, name)
 
+    def constant(self, value):
+        return self.model.constant(value)
+
     def max(self, target, expressions):
-        self.model.add_max(target, expressions)
+        self.model.max_equal(target, expressions)
 
     def abs(self, target, expression):
-        self.model.add_abs(target, expression)
+        self.model.abs_equal(target, expression)
 
-    def add(self, constraint):
-        return self.model.add(constraint)
+    def equal(self, left, right, literal=None, negated=False):
+        self.model.equal(left, right, self.literal(literal, negated))
 
-    def enforce(self, constraint, literal):
-        constraint.only_enforce_if(literal)
+    def at_least(self, left, right, literal=None, negated=False):
+        self.model.at_least(left, right, self.literal(literal, negated))
 
-    def objective(self, expression):
-        self.model.objective(expression, self.maximize)
+    def at_most(self, left, right):
+        self.model.at_most(left, right)
+
+    def literal(self, var, negated):
+        if var is None:
+            return None
+        literal = self.cpsat.Literal(var)
+        return ~literal if negated else literal
+
+    def objective(self, expression, maximize):
+        (self.model.maximize if maximize else self.model.minimize)(expression)
 
     def text(self) -> str:
         return str(self.model.proto)
 
+    def solution(self):
+        return self.model.solve(1.0).values
+
 
 class CpModelWriter:
-    def __init__(self, maximize: bool) -> None:
+    def __init__(self) -> None:
         from ortools.sat.python import cp_model
 
         self.cp_model = cp_model
         self.model = cp_model.CpModel()
-        self.maximize = maximize
 
     def values(self, values, name):
         return self.model.new_int_var_from_domain(self.cp_model.Domain.from_values(values), name)
@@ -145,34 +165,53 @@ class CpModelWriter:
     def var(self, low, high, name):
         return self.model.new_int_var(low, high, name)
 
+    def constant(self, value):
+        return self.model.new_constant(value)
+
     def max(self, target, expressions):
         self.model.add_max_equality(target, expressions)
 
     def abs(self, target, expression):
         self.model.add_abs_equality(target, expression)
 
-    def add(self, constraint):
-        return self.model.add(constraint)
+    def equal(self, left, right, literal=None, negated=False):
+        self.enforce(self.model.add(left == right), literal, negated)
 
-    def enforce(self, constraint, literal):
-        constraint.only_enforce_if(literal)
+    def at_least(self, left, right, literal=None, negated=False):
+        self.enforce(self.model.add(left >= right), literal, negated)
 
-    def objective(self, expression):
-        (self.model.maximize if self.maximize else self.model.minimize)(expression)
+    def at_most(self, left, right):
+        self.model.add(left <= right)
+
+    def enforce(self, constraint, literal, negated):
+        if literal is not None:
+            constraint.only_enforce_if(~literal if negated else literal)
+
+    def objective(self, expression, maximize):
+        (self.model.maximize if maximize else self.model.minimize)(expression)
 
     def text(self) -> str:
         return str(self.model.proto)
 
+    def solution(self):
+        solver = self.cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 0
+        solver.solve(self.model)
+        return tuple(solver.value(self.model.get_int_var_from_proto_index(i))
+                     for i in range(len(self.model.proto.variables)))
+
 
 @pytest.mark.parametrize("maximize", [False, True])
-def test_the_sizing_model_writes_the_proto_cp_model_writes(maximize: bool) -> None:
-    """The make-up writes CP-SAT's proto through OR-Tools' C++ helper, without importing cp_model
-    (which loads pandas); it must be the model cp_model builds, or the same sources could give
-    another page."""
-    ours, theirs = OurWriter(maximize), CpModelWriter(maximize)
-    TinySizing(ours)
-    TinySizing(theirs)
+def test_the_make_up_writes_the_model_proto_cp_model_writes(maximize: bool) -> None:
+    """The make-up writes CP-SAT's proto itself, without importing cp_model (which loads pandas
+    and numpy); it must be the model cp_model writes from the same constraints, or the same
+    sources could give another page."""
+    ours, theirs = OurWriter(), CpModelWriter()
+    TinySizing(ours, maximize)
+    TinySizing(theirs, maximize)
     assert ours.text() == theirs.text()
+    assert ours.solution() == theirs.solution()
 
 
 def test_a_model_reused_at_another_capacity_solves_as_a_new_one(monkeypatch) -> None:

@@ -26,7 +26,7 @@ from ..fonts import Face
 from ..model import Edition, Photo
 from ..style import Style
 from .blocks import report_items
-from .copyfit import Attempt, arrangements, attempt, body_options
+from .copyfit import Attempt, arrangements, attempt, body_options, cost_floor
 from .page import display_list
 
 BODY_STEP_COST = 2.0  # plan score per quarter point the body is set away from the style's size
@@ -65,6 +65,9 @@ def search(edition: Edition, style: Style, faces, photos: list[Photo]) -> tuple[
         body_cost = BODY_STEP_COST * abs(option.body_size - style.body_size) / 0.25
         if body_cost >= best_cost:
             continue  # this size cannot beat the best plan whatever it fills
+        if best is not None and all(body_cost + cost_floor(edition, option, faces, most, photos) >= best_cost - 1e-6
+                                    for most in arrangements(edition)):
+            continue  # nor can any arrangement at this size: its photos' least cost says so
         items = report_items(edition, option, faces)  # composed once per body size
         for most in arrangements(edition):
             try:

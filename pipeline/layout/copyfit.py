@@ -175,12 +175,7 @@ def snapshot(rows: list[Row]) -> list[Row]:
 def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int) -> Plan | None:
     """The best sizes for one arrangement: for each slack the solver's cheapest sizes, the report
     flowed into them; None when no sizes hold the report (see `shortfall`)."""
-    for r in rows:
-        if r.explicit and not r.fixed:
-            for c in r.cells:
-                c.height = c.natural
-                c.heights = (c.natural,)
-            r.height, r.fixed = r.natural, True
+    settle_placed(rows)
     needed = sum(i.height for i in items)
     problem = problem_of(rows, style, total_rows)
     best: Plan | None = None
@@ -204,6 +199,16 @@ def copyfit(rows: list[Row], items: list[Item], style: Style, total_rows: int) -
     best = tune_head_space(best, items, best.score - score(best.flow))
     restore(rows, best.rows)
     return best
+
+
+def settle_placed(rows: list[Row]) -> None:
+    """A photo the art editor placed without giving its rows keeps its natural height."""
+    for r in rows:
+        if r.explicit and not r.fixed:
+            for c in r.cells:
+                c.height = c.natural
+                c.heights = (c.natural,)
+            r.height, r.fixed = r.natural, True
 
 
 def restore(rows: list[Row], chosen: list[Row]) -> None:
@@ -266,11 +271,7 @@ def attempt(edition: Edition, style: Style, faces: dict[str, Face], most: int,
             photos: list[Photo] | None = None, items: list[Item] | None = None) -> tuple[Attempt | None, Attempt | None]:
     """One arrangement at one body size: (the filled plan or None, the nearest unfilled one)."""
     band = bands(style, edition, faces)
-    geos = (Geometry(style, 0), Geometry(style, 1))
-    rows = arrange(edition, style, most, photos)
-    size_cells(rows, geos, style, faces)
-    if edition.intro is not None:
-        intro_cell(rows[0], edition, style, faces, geos[0])
+    rows = sized_rows(edition, style, faces, most, photos)
     if items is None:
         items = report_items(edition, style, faces)
     plan = copyfit(rows, items, style, band.rows)
@@ -286,6 +287,32 @@ def attempt(edition: Edition, style: Style, faces: dict[str, Face], most: int,
             raise problem
         return None, None  # these rows do not go on the pages at all
     return None, Attempt(style, band, rows, most_plan)
+
+
+def sized_rows(edition: Edition, style: Style, faces: dict[str, Face], most: int,
+               photos: list[Photo] | None) -> list[Row]:
+    """The arrangement's rows with every cell's natural and allowed heights."""
+    geos = (Geometry(style, 0), Geometry(style, 1))
+    rows = arrange(edition, style, most, photos)
+    size_cells(rows, geos, style, faces)
+    if edition.intro is not None:
+        intro_cell(rows[0], edition, style, faces, geos[0])
+    return rows
+
+
+def cost_floor(edition: Edition, style: Style, faces: dict[str, Face], most: int, photos: list[Photo] | None) -> float:
+    """The least plan score any text can give this arrangement: a plan scores its sizes' cost and
+    the flow's (never negative), and no sizes cost less than the solver proves for the model with
+    the free lines left free. Known before the report is composed at this body size, so a size
+    that cannot beat the best plan is not composed at all. Infinite when the arrangement cannot
+    be made (it yields no plan either)."""
+    try:
+        rows = sized_rows(edition, style, faces, most, photos)
+    except PinbanError:
+        return math.inf
+    settle_placed(rows)
+    solution = solve.solve(problem_of(rows, style, bands(style, edition, faces).rows), None)
+    return math.inf if solution is None else solution.floor / DEVIATION_PER_POINT
 
 
 def arrangements(edition: Edition) -> list[int]:

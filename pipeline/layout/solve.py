@@ -16,11 +16,12 @@ it is solved with one worker, a fixed seed and a time limit, so the same sources
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..errors import PinbanError
+from .cpsat import Linear, Literal, Model
 
 SCALE = 100  # the cost is integral: 100 = one module off its natural height by all of it
 BALANCE_WEIGHT = 200  # a spread with all pictures on one page costs as much as two modules doubled
@@ -71,6 +72,7 @@ class Solution:
     fixed_starts: tuple[int, ...]
     capacity: int  # free column lines for the report
     cost: int
+    floor: int = 0  # the least cost the solver proved any sizes of this model have (goal "cost")
 
 
 def solve(problem: Problem, needed: int | None, slack: int = 0, goal: str = "cost") -> Solution | None:
@@ -96,61 +98,50 @@ def cost_model(problem: Problem) -> SizeModel:
 
 
 def sized(model: SizeModel, goal: str) -> Solution | None:
-    cmh = model_helper()
-
-    parameters = cmh.SatParameters()
-    parameters.num_workers = 1
-    parameters.random_seed = 0
-    parameters.max_time_in_seconds = TIME_LIMIT
-    solver = cmh.SolveWrapper()
-    solver.set_parameters(parameters)
-    response = solver.solve(model.proto)
-    if response.status not in (cmh.CpSolverStatus.OPTIMAL, cmh.CpSolverStatus.FEASIBLE):
+    solved = model.model.solve(TIME_LIMIT)
+    if solved is None:
         return None
-    value = list(response.solution).__getitem__
 
-    def values(variables) -> tuple[int, ...]:
-        return tuple(int(value(v.index)) for v in variables)
+    def values(variables: list[Linear]) -> tuple[int, ...]:
+        return tuple(solved.value(v) for v in variables)
 
+    cost = goal == "cost"
     return Solution(values(model.h), values(model.row_h), values(model.fixed_start), sum(values(model.free)),
-                    int(response.objective_value) if goal == "cost" else 0)
+                    int(solved.objective) if cost else 0, math.ceil(solved.bound - 1e-6) if cost else 0)
 
 
 class SizeModel:
-    """The sizing model of one arrangement, written straight into CP-SAT's model proto through
-    OR-Tools' C++ helper: the same proto `cp_model.CpModel` writes, without importing `cp_model`,
-    which loads pandas and numpy (0.6 s of a fresh process). The free lines are required to
-    equal `capacity` (None: free; `require_capacity` changes the number in place)."""
+    """The sizing model of one arrangement (see the module docstring), as a CP-SAT model; the
+    free lines are required to equal `capacity` (None: left free; `require_capacity` changes
+    the number in place, so one model serves every slack copyfit tries)."""
 
     def __init__(self, p: Problem, goal: str, capacity: int | None) -> None:
-        cmh = model_helper()
-        self.base = m = cmh.CpBaseModel(None)
-        self.proto = m.model_proto
-        self.capacity_constraint: int | None = None
-        h = self.h = [self.var_of_values(mod.heights, f"h{k}") for k, mod in enumerate(p.modules)]
+        self.model = m = Model()
+        self.capacity_constraint = -1
+        h = self.h = [m.var_of_values(mod.heights, f"h{k}") for k, mod in enumerate(p.modules)]
         groups: dict[tuple[int, int], int] = {}
         for k, mod in enumerate(p.modules):
             if mod.group >= 0:
                 first = groups.setdefault((mod.row, mod.group), k)
                 if first != k:
-                    self.add(h[k] == h[first])
+                    m.equal(h[k], h[first])
         top = p.lines
         row_h = self.row_h = []
         for r, spec in enumerate(p.rows):
             mine = [h[k] for k, mod in enumerate(p.modules) if mod.row == r]
-            var = self.int_var(0, top, f"r{r}")
+            var = m.int_var(0, top, f"r{r}")
             if mine:
-                self.add_max(var, mine)
+                m.max_equal(var, mine)
             else:
-                self.add(var == 0)
+                m.equal(var, 0)
             row_h.append(var)
         inner = innermost_rows(p.rows)
         gaps = []
         for k, mod in enumerate(p.modules):
-            gap = self.int_var(0, top, f"g{k}")
-            self.add(gap == row_h[mod.row] - h[k])
+            gap = m.int_var(0, top, f"g{k}")
+            m.equal(gap, row_h[mod.row] - h[k])
             if mod.row not in inner:
-                self.add(gap <= 1)  # a module inside a stack: at most a line blank beside a taller one
+                m.at_most(gap, 1)  # a module inside a stack: at most a line blank beside a taller one
                 gaps.append(gap)
         extents: dict[tuple[int, int], list] = {}
         covered_by_page: dict[int, list] = {0: [], 1: []}
@@ -158,114 +149,49 @@ class SizeModel:
         fixed_start = self.fixed_start = []
         for f_index, fx in enumerate(p.fixed):
             if fx.start is not None:
-                fixed_start.append(cmh.IntVar(self.proto, m.get_or_make_index_from_constant(fx.start)))
+                fixed_start.append(m.constant(fx.start))
             else:
-                fixed_start.append(self.int_var(0, top, f"s{f_index}"))
+                fixed_start.append(m.int_var(0, top, f"s{f_index}"))
         for page in (0, 1):
             for col in range(1, p.columns + 1):
                 ext_top = stack_extent(p, h, row_h, inner, page, col, True)
                 ext_foot = stack_extent(p, h, row_h, inner, page, col, False)
                 fixed_here = sum(fx.height for fx in p.fixed if fx.page == page and col in fx.columns)
-                t = self.int_var(0, top, f"t{page}_{col}")
-                self.add(t == sum(ext_top) if ext_top else t == 0)
-                b = self.int_var(0, top, f"b{page}_{col}")
-                self.add(b == sum(ext_foot) if ext_foot else b == 0)
+                t = m.int_var(0, top, f"t{page}_{col}")
+                m.equal(t, sum(ext_top) if ext_top else 0)
+                b = m.int_var(0, top, f"b{page}_{col}")
+                m.equal(b, sum(ext_foot) if ext_foot else 0)
                 extents[(page, col)] = [t, b]
-                f = self.int_var(0, top, f"f{page}_{col}")
-                self.add(f == top - t - b - fixed_here)
-                some = self.int_var(0, 1, f"any{page}_{col}")
-                self.add(f >= MIN_FREE).only_enforce_if(some)
-                self.add(f == 0).only_enforce_if(~some)
+                f = m.int_var(0, top, f"f{page}_{col}")
+                m.equal(f, top - t - b - fixed_here)
+                some = Literal(m.int_var(0, 1, f"any{page}_{col}"))
+                m.at_least(f, MIN_FREE, only_if=some)
+                m.equal(f, 0, only_if=~some)
                 free.append(f)
                 covered_by_page[page].append(t + b + fixed_here)
         for f_index, fx in enumerate(p.fixed):
             tops = [extents[(fx.page, c)][0] for c in fx.columns]
             for c in fx.columns:
                 t, b = extents[(fx.page, c)]
-                self.add(t <= fixed_start[f_index])
-                self.add(fixed_start[f_index] + fx.height <= top - b)
+                m.at_most(t, fixed_start[f_index])
+                m.at_most(fixed_start[f_index] + fx.height, top - b)
             if fx.start is None:
-                self.add_max(fixed_start[f_index], tops)
+                m.max_equal(fixed_start[f_index], tops)
         lines = sum(free)
         if capacity is not None:
-            self.capacity_constraint = len(self.proto.constraints)
-            self.add(lines == capacity)
+            self.capacity_constraint = m.equal(lines, capacity)
         if goal == "cost":
-            self.objective(cost_of(self, p, h, gaps, covered_by_page), maximize=False)
+            m.minimize(cost_of(m, p, h, gaps, covered_by_page))
+        elif goal == "most":
+            m.maximize(lines)
         else:
-            self.objective(lines, maximize=goal == "most")
+            m.minimize(lines)
 
     def require_capacity(self, lines: int) -> None:
-        domain = self.proto.constraints[self.capacity_constraint].linear.domain
-        domain[0] = domain[1] = lines
-
-    def var_of_values(self, values: Sequence[int], name: str):
-        return self.var_in(intervals(values), name)
-
-    def int_var(self, low: int, high: int, name: str):
-        return self.var_in([low, high], name)
-
-    def var_in(self, domain: list[int], name: str):
-        cmh = model_helper()
-        index = len(self.proto.variables)
-        variable = self.proto.variables.add()
-        variable.name = name
-        variable.domain.extend(domain)
-        return cmh.IntVar(self.proto, index)
-
-    def add(self, constraint):
-        return self.base._add_bounded_linear_expression(constraint)
-
-    def add_max(self, target, expressions) -> None:
-        cmh = model_helper()
-        self.base._add_linear_argument_constraint(cmh.LinearArgumentConstraint.max, target, expressions)
-
-    def add_abs(self, target, expression) -> None:
-        cmh = model_helper()
-        self.base._add_linear_argument_constraint(cmh.LinearArgumentConstraint.max, target,
-                                                  [expression, -expression])
-
-    def objective(self, expression, maximize: bool) -> None:
-        """As cp_model.CpModel.minimize/maximize write an integral objective."""
-        cmh = model_helper()
-        objective = self.proto.objective
-        if isinstance(expression, int):
-            objective.offset = expression
-            objective.scaling_factor = 1.0
-            return
-        flat = cmh.FlatIntExpr(expression)
-        for var in flat.vars:
-            objective.vars.append(var.index)
-        sign = -1 if maximize else 1
-        objective.scaling_factor = float(sign)
-        objective.offset = sign * flat.offset
-        objective.coeffs.extend(sign * c for c in flat.coeffs)
+        self.model.set_equal_to(self.capacity_constraint, lines)
 
 
-def model_helper():
-    """OR-Tools' C++ model layer, which cp_model.CpModel is built on (OR-Tools 9.15)."""
-    from ortools.sat.python import cp_model_helper as cmh
-
-    if not hasattr(cmh, "CpBaseModel"):
-        from ortools import __version__
-
-        raise PinbanError(f"OR-Tools {__version__} is too old for the make-up solver", "ortools",
-                          "pip install 'ortools>=9.15,<10'")
-    return cmh
-
-
-def intervals(values: Sequence[int]) -> list[int]:
-    """A domain of values as CP-SAT stores it: [low, high] of each run of consecutive values."""
-    out: list[int] = []
-    for v in sorted(set(values)):
-        if out and v == out[-1] + 1:
-            out[-1] = v
-        else:
-            out += [v, v]
-    return out
-
-
-def cost_of(m: SizeModel, p: Problem, h, gaps, covered_by_page):
+def cost_of(m: Model, p: Problem, h, gaps, covered_by_page) -> Linear:
     """Deviation from natural sizes, page balance and blanks beside taller modules, in SCALE units."""
     terms = []
     counted: set[tuple[int, int]] = set()
@@ -279,11 +205,11 @@ def cost_of(m: SizeModel, p: Problem, h, gaps, covered_by_page):
         else:
             natural = mod.natural
         dev = m.int_var(0, p.lines, f"d{k}")
-        m.add_abs(dev, h[k] - natural)
+        m.abs_equal(dev, h[k] - natural)
         terms.append(dev * round(SCALE / max(natural, 1) * 10))
     area = p.lines * p.columns
     diff = m.int_var(0, area, "balance")
-    m.add_abs(diff, sum(covered_by_page[0]) - sum(covered_by_page[1]))
+    m.abs_equal(diff, sum(covered_by_page[0]) - sum(covered_by_page[1]))
     terms.append(diff * round(BALANCE_WEIGHT * 10 / area) if area else 0)
     terms += [g * GAP_WEIGHT * 10 for g in gaps]
     return sum(terms)
