@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
@@ -91,20 +92,93 @@ def write_pdfs(job: Job, display: DisplayList) -> list[Path]:
 
 def check_built(job: Job, display: DisplayList, spread: Path | None) -> list[Finding]:
     """What `pinban check` reports, from a layout and a spread.pdf that are already made."""
-    from .checks.layout import check_layout
-    from .checks.makeup import makeup_findings
-    from .checks.pdf import audit_pdf
-    from .checks.press import PLANT_FILE, check_press
     from .checks.report import sort_findings
+
+    findings = check_undrawn(job, display)
+    if spread is not None:
+        findings += check_drawn(job, display, spread)
+    return sort_findings(findings)
+
+
+def check_undrawn(job: Job, display: DisplayList) -> list[Finding]:
+    """The sources and the layout: what can be checked before anything is drawn."""
+    from .checks.layout import check_layout
     from .checks.text import check_sources
 
     findings = check_sources(job.edition, job.style, job.faces)
-    findings += check_layout(display, job.edition, job.style, already=findings)
-    if spread is not None:
-        findings += audit_pdf(spread, display, job.edition, job.style, job.faces)
-        findings += makeup_findings(spread, display, job.edition, job.style)
-        findings += check_press(spread.with_name(PLANT_FILE), display, job.style)
-    return sort_findings(findings)
+    return findings + check_layout(display, job.edition, job.style, already=findings)
+
+
+def check_drawn(job: Job, display: DisplayList, spread: Path, beside: bool = False) -> list[Finding]:
+    """The PDFs read back: the audit, the make-up and the plant file. `beside`: the make-up and
+    plant-file read-backs in a forked child while this process audits (two cores, about half
+    the time)."""
+    from .checks.makeup import makeup_findings
+    from .checks.pdf import audit_pdf
+    from .checks.press import PLANT_FILE, check_press
+
+    def read_back() -> list[Finding]:
+        return (makeup_findings(spread, display, job.edition, job.style)
+                + check_press(spread.with_name(PLANT_FILE), display, job.style))
+
+    other = InChild(read_back) if beside else None
+    findings = audit_pdf(spread, display, job.edition, job.style, job.faces)
+    return findings + (other.result() if other else read_back())
+
+
+class InChild:
+    """A call made in a forked child while this process does other work; its result comes back
+    through a pipe. Should the child fail in any way, the call is made again here, so that its
+    error surfaces exactly as it would have (where there is no fork, the call is made here)."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        import multiprocessing
+
+        self.call = call
+        self.process = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe(duplex=False)
+        self.process = context.Process(target=answer_parent, args=(child, os.getpid(), call), daemon=True)
+        self.process.start()
+        child.close()
+
+    def result(self) -> Any:
+        if self.process is None:
+            return self.call()
+        try:
+            done, value = self.conn.recv()
+        except EOFError:  # the child died
+            done, value = False, None
+        finally:
+            self.conn.close()
+            self.process.join()
+        return value if done else self.call()
+
+
+def answer_parent(conn, parent: int, call: Callable[[], Any]) -> None:
+    from .render.worker import die_with_parent
+
+    die_with_parent(parent)
+    try:
+        value = call()
+    except BaseException:  # noqa: BLE001 — the parent makes the call again and sees the error itself
+        conn.send((False, None))
+        return
+    conn.send((True, value))
+
+
+def ready_for_checks() -> None:
+    """Load what the PDF checks, the DOCX and the proof use (libraries, the proof's font) while
+    the drawing process works: this process would only wait."""
+    import contextlib
+
+    from . import draft, proof  # noqa: F401 — imported for their libraries
+    from .checks import makeup, pdf, press  # noqa: F401
+
+    with contextlib.suppress(PinbanError):  # the proof reports a missing font itself
+        proof.overlay_font()
 
 
 def check_edition(job: Job) -> list[Finding]:
@@ -193,10 +267,10 @@ def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False
     from .checks.text import check_sources
     from .render import RenderWorker
 
-    job = prepare(edition_arg, out)
-    warn_notices(job.edition.notices)
     with RenderWorker() as worker:  # imports and warms up WeasyPrint on the other core meanwhile
-        worker.warm_up(job.faces.values())
+        job = prepare(edition_arg, out)
+        warn_notices(job.edition.notices)
+        worker.warm_up(job.faces.values(), job.style.press, photo_paths(job.edition))
         display = lay_out(job)
         with staging(job.out) as folder:
             staged = replace(job, out=folder)
@@ -207,12 +281,16 @@ def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False
     return display
 
 
+def photo_paths(edition: Edition) -> list[str]:
+    return [str(p.path) for p in edition.photos if p.path is not None]
+
+
 def draw(worker, staged: Job, display: DisplayList) -> list[Path]:
     """spread.pdf, pages.pdf and the preview, by the worker where there is one."""
     if not worker.available:
         return write_pdfs(staged, display)
     step("drawing the spread")
-    pdfs = worker.render(display, staged.style, staged.out, staged.faces)
+    pdfs = worker.render(display, staged.style, staged.out, staged.faces, share_preview=True)
     worker.finish()
     return pdfs
 
@@ -314,15 +392,16 @@ def build_all(edition_arg: str | None, out: str | None, keep_going: bool = False
     while this one lays out, and draws the preview while this one makes the DOCX and the proof."""
     from .render import RenderWorker
 
-    job = prepare(edition_arg, out)
-    with staging(job.out) as folder, RenderWorker() as worker:
-        worker.warm_up(job.faces.values())
-        display, findings = build_everything(job, replace(job, out=folder), worker)
-        finish(job, folder, display, findings, keep_going)
+    with RenderWorker() as worker:  # forked first: it imports WeasyPrint while this process loads
+        job = prepare(edition_arg, out)
+        with staging(job.out) as folder:
+            worker.warm_up(job.faces.values(), job.style.press, photo_paths(job.edition))
+            display, findings = build_everything(job, replace(job, out=folder), worker)
+            finish(job, folder, display, findings, keep_going)
 
 
 def build_everything(job: Job, staged: Job, worker) -> tuple[DisplayList, list[Finding]]:
-    from .checks.report import format_findings
+    from .checks.report import format_findings, sort_findings
     from .draft import export_draft
     from .proof import write_proof
 
@@ -341,21 +420,26 @@ def build_everything(job: Job, staged: Job, worker) -> tuple[DisplayList, list[F
     lap("compose and layout")
     if worker.available:
         step("drawing the spread")
-        pdfs = worker.render(display, staged.style, staged.out, staged.faces)
+        worker.start(display, staged.style, staged.out, staged.faces)
+        findings = check_undrawn(staged, display)  # while the worker draws
+        ready_for_checks()
+        pdfs = worker.drawn()
     else:
         pdfs = write_pdfs(staged, display)
-    lap("render")
-    findings = check_built(staged, display, pdfs[0])
-    lap("preflight, layout checks and PDF audit")
+        findings = check_undrawn(staged, display)
+    lap("render (sources and layout checked meanwhile)")
+    findings = sort_findings(findings + check_drawn(staged, display, pdfs[0], beside=True))
+    lap("PDF audit and read-back (the preview drawn meanwhile)")
     step("writing the DOCX draft")
-    export_draft(job.edition, staged.out, [f for f in findings if f.block_id], display.locations())
-    lap("docx")
+    comments = [f for f in findings if f.block_id]
+    draft = InChild(lambda: export_draft(job.edition, staged.out, comments, display.locations()))
     step("drawing the proof")
     write_proof(staged, display, pdfs, 1, findings)
-    lap("proof")
+    draft.result()
+    lap("proof and DOCX (side by side)")
     if worker.available:
         worker.finish()
-    lap("preview (beside the DOCX and proof)")
+    lap("preview")
     report = staged.out / "build-report.txt"
     write_atomic(report, build_report(job, display, findings, timings, format_findings).encode("utf-8"))
     return display, findings

@@ -14,12 +14,12 @@ from ..display import DisplayList
 from ..errors import PinbanError
 from ..fonts import Face
 from ..project import write_atomic
-from ..style import Style
+from ..style import PressStyle, Style
 from .html import display_time, esc, pages_html
 from .libraries import import_weasyprint
 from .pdf import draw_pdfs, output_paths
 from .press import press_display
-from .preview import preview_png
+from .preview import PREVIEW_PARTS, assemble_png, preview_png, preview_rows
 
 
 class RenderWorker:
@@ -44,30 +44,52 @@ class RenderWorker:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         if self.available:
             self.conn.close()  # a child still waiting for work sees the end and stops
+            if kind is not None:
+                self.process.terminate()  # a failed build does not wait for WeasyPrint's import
             self.process.join(timeout=30)
             if self.process.is_alive():
                 self.process.terminate()
 
-    def warm_up(self, faces: Iterable[Face]) -> None:
-        """Let the child draw a few characters in each face while this process lays out."""
+    def warm_up(self, faces: Iterable[Face], press: PressStyle | None = None, photos: Iterable[str] = ()) -> None:
+        """Let the child lay out a few characters in each face, and build the colour tables the
+        photos will be separated with, while this process lays out."""
         if self.available:
-            self.conn.send(("warm", [(f.family, f.weight) for f in faces]))
+            self.conn.send(("warm", ([(f.family, f.weight) for f in faces], press, list(photos))))
 
-    def render(self, display: DisplayList, style: Style, out: Path, faces: dict[str, Face]) -> list[Path]:
-        """Writes spread.pdf and pages.pdf (returns when they are there); the PNG follows."""
+    def render(self, display: DisplayList, style: Style, out: Path, faces: dict[str, Face],
+               share_preview: bool = False) -> list[Path]:
+        """Writes spread.pdf and pages.pdf (returns when they are there); the PNG follows. With
+        `share_preview`, `finish` draws the preview's first part here while the child draws the
+        rest: for a caller with nothing else to do meanwhile."""
+        self.start(display, style, out, faces, share_preview)
+        return self.drawn()
+
+    def start(self, display: DisplayList, style: Style, out: Path, faces: dict[str, Face],
+              share_preview: bool = False) -> None:
+        """`render` without waiting: this process is free until `drawn`."""
         plant = press_display(display, style.press)  # the photos as the plant gets them
-        self.conn.send(("draw", (pages_html(plant, style, faces, display_time(display)), display, style, out)))
+        html = pages_html(plant, style, faces, display_time(display))
+        self.conn.send(("draw", (html, display, style, out, share_preview)))
+        self.out, self.shared = out, share_preview
+
+    def drawn(self) -> list[Path]:
+        """spread.pdf, pages.pdf and the PNG to come, once the PDFs are there."""
         self.expect()
-        return output_paths(out)
+        return output_paths(self.out)
 
     def finish(self) -> None:
-        """Wait for the preview."""
-        self.expect()
+        """Wait for the preview; draw its first part meanwhile when the drawing was so asked."""
+        if not self.shared:
+            self.expect()
+            return
+        mine = preview_rows((self.out / "spread.pdf").read_bytes(), 0)
+        theirs = self.expect()
+        write_atomic(self.out / "spread.png", assemble_png([mine, *theirs]))
 
-    def expect(self) -> None:
+    def expect(self):
         try:
             kind, detail = self.conn.recv()
         except EOFError:
@@ -76,6 +98,7 @@ class RenderWorker:
             raise PinbanError(*detail)
         if kind == "crash":
             raise PinbanError(f"drawing failed: {detail}", "render", "this is a pinban bug: please report it")
+        return detail
 
 
 def die_with_parent(parent: int) -> None:
@@ -96,21 +119,43 @@ PR_SET_PDEATHSIG = 1
 
 
 def warm_weasyprint(faces: list[tuple[str, int]]) -> None:
-    """Draw and write a few characters in each face: the first drawing in a process pays for
-    fontconfig's font list, Pango's font map and cffi parsing the C types WeasyPrint and pydyf use
-    (about 0.2 s), which this moves off the critical path. The output is thrown away."""
+    """Lay out a few characters in each face, and write a page without text: the first drawing
+    in a process pays for fontconfig's font list, Pango's font map and cffi parsing the C types
+    WeasyPrint and pydyf use (about 0.2 s), which this moves off the critical path. No text is
+    written: that would subset each face (0.1 s a face) for nothing. The output is thrown away."""
     weasyprint = import_weasyprint()
     text = "".join(f"<p style=\"font-family:'{esc(family)}';font-weight:{weight}\">中文，“排版”。A1</p>"
                    for family, weight in faces)
-    weasyprint.HTML(string=f"<html><body>{text}</body></html>").write_pdf(io.BytesIO())
+    weasyprint.HTML(string=f"<html><body>{text}</body></html>").render()
+    weasyprint.HTML(string='<html><body><div style="width:1pt;height:1pt;background:#000"></div></body></html>'
+                    ).write_pdf(io.BytesIO())
+
+
+def warm_separation(press: PressStyle, photos: list[str]) -> None:
+    """The output profile, the grey curve and each photo profile's separation table (0.15 s for
+    the sample), made before the photos are: the first photo separated would wait for them."""
+    from ..sources.photos import open_image
+    from .press import grey_curve, separation_lut
+
+    profile = str(press.output_profile)
+    grey_curve(profile)
+    profiles = set()
+    for path in photos:
+        with contextlib.suppress(Exception), open_image(path) as im:  # the checker reports a bad photo
+            profiles.add(im.info.get("icc_profile") or None)
+    for icc in profiles:
+        separation_lut(icc, profile, press.ink_limit)
 
 
 def next_drawing(conn):
     """The parent's drawing, after the warm-up it may ask for first."""
     kind, detail = conn.recv()
     if kind == "warm":
+        faces, press, photos = detail
         with contextlib.suppress(Exception):  # a failed warm-up only costs the time it would save
-            warm_weasyprint(detail)
+            warm_weasyprint(faces)
+            if press is not None:
+                warm_separation(press, photos)
         kind, detail = conn.recv()
     return detail
 
@@ -119,14 +164,17 @@ def worker_main(conn, parent: int) -> None:
     die_with_parent(parent)
     import_weasyprint()  # the point: imported while the parent lays out
     try:
-        html, display, style, out = next_drawing(conn)
+        html, display, style, out, share_preview = next_drawing(conn)
     except EOFError:
         return
     try:
         spread = draw_pdfs(html, display, style, out)
         conn.send(("done", None))
-        write_atomic(out / "spread.png", preview_png(spread))
-        conn.send(("done", None))
+        if share_preview:  # the parent draws part 0
+            conn.send(("rows", [preview_rows(spread, part) for part in range(1, PREVIEW_PARTS)]))
+        else:
+            write_atomic(out / "spread.png", preview_png(spread))
+            conn.send(("done", None))
     except PinbanError as exc:
         conn.send(("error", (exc.message, exc.where, exc.hint)))
     except Exception as exc:  # noqa: BLE001 — reported by the parent in one line
