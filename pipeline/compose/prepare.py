@@ -123,10 +123,20 @@ def run_cells(text: str, face: Face, size: float, offset: int, cuts: tuple[int, 
     check_chars(text, face, offset, where)
     out = []
     fwid = ("fwid",) if "fwid" in face.features else ()
+    word_start, prefix = -1, 0.0
     for a, b, kind in cell_tokens(text, cuts):
         piece = text[a:b]
         features = fwid if "—" in piece else ()    # a true 1-em dash, whatever the script run
-        width = face.advance(piece, size, features)
+        if kind in WORDS:
+            # in context: a word's pieces add up to the word shaped whole (kerning between them),
+            # as the renderer draws it when the line does not break inside it
+            if word_start < 0 or text[a - 1:a] == "" or not word_char(text[a - 1]):
+                word_start, prefix = a, 0.0
+            whole = face.advance(text[word_start:b], size)
+            width, prefix = whole - prefix, whole
+        else:
+            word_start = -1
+            width = face.advance(piece, size, features)
         cell = Cell(piece, offset + a, face, size, kind, width, features)
         cell.trackable = kind not in GLUED
         cell.safe = kind == HAN or kind == MARK

@@ -112,5 +112,6 @@ def adds_up(cells: list[Cell], i: int, j: int, f: tuple[str, ...]) -> bool:
     ligature or script run that would move things)."""
     c0 = cells[i]
     whole = c0.face.advance("".join(c.text for c in cells[i:j + 1]), c0.size, f)
-    parts = sum(c0.face.advance(c.text, c0.size, f) for c in cells[i:j + 1])
+    own = all(c.features == f for c in cells[i:j + 1])
+    parts = sum(c.width if own else c0.face.advance(c.text, c0.size, f) for c in cells[i:j + 1])
     return abs(whole - parts) <= 1e-6
