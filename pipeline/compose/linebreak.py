@@ -80,7 +80,7 @@ def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int
     ends, nexts, end_q, kinds, extra = par.ends, par.nexts, par.end_q, par.kinds, par.extra
     pw, pg, po, ps, pq = par.pw, par.pg, par.po, par.ps, par.pq
     blank, mand, opt, status = par.blank, par.mand, par.opt, par.status
-    justify, em, em2 = par.justify, par.em, 2 * par.em
+    justify, em, em2, lead = par.justify, par.em, 2 * par.em, par.lead
     limit = INFEASIBLE if strict else inf
     n_ends = len(ends)
     for s in [first, *nexts]:
@@ -93,7 +93,7 @@ def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int
                 cost = line_cost(par, width, s, last, True)
                 if cost < limit and base + cost < final_cost - EPS:
                     final_cost, final = base + cost, (s, h)
-            avail = width - (par.indent if s == first else 0.0)
+            avail = width - (par.indent if s == first else 0.0) - lead.get(s, 0.0)
             k = bisect.bisect_right(ends, s)
             if justify:
                 # a line that cannot reach the measure fully widened is infeasible; in the

@@ -343,6 +343,19 @@ class Paragraph:
         self.end_extra = dict(zip(ends, extra))
         self.end_q = [self.pq[e] + x for e, x in zip(ends, extra)]
         self.hyphens = HYPHEN in kinds
+        self.lead = {j: self._lead(j) for j in nexts}
+
+    def _lead(self, s: int) -> float:
+        """pt a line starting inside a word (after a hyphen or an address break) is wider than
+        its cells say: its first piece is shaped alone, not in the word's context."""
+        cells = self.cells
+        if cells[s].kind not in WORDS or cells[s - 1].kind not in WORDS or cells[s - 1].face is not cells[s].face:
+            return 0.0
+        k = s
+        while k + 1 < self.n and cells[k + 1].kind in WORDS and cells[k + 1].face is cells[s].face:
+            k += 1
+        text = "".join(c.text for c in cells[s:k + 1])
+        return cells[s].face.advance(text, cells[s].size) - sum(c.width for c in cells[s:k + 1])
 
     # measuring a line -----------------------------------------------------------------------
 
@@ -378,6 +391,7 @@ class Paragraph:
             o += op - self.opt[e - 1]
         if s == self.first:
             w += self.indent
+        w += self.lead.get(s, 0.0)
         if not last:
             w += self.end_extra.get(e, 0.0)
         return w, o, self.ps[e - 1] - self.ps[s]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .breaks import EMERGENCY
 from .lines import Line, Span
-from .prepare import EPS, HYPHEN_TEXT, Cell, Paragraph
+from .prepare import EPS, HYPHEN_TEXT, WORDS, Cell, Paragraph
 
 
 def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tuple[str, ...]:
@@ -77,34 +77,47 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
 
 
 def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]], x0: float) -> list[Span]:
-    """Consecutive cells with the same face, size, tracking and features as one span."""
+    """Consecutive cells with the same face, size, tracking and features as one span. A word
+    carries no tracking: the gap after it is a spacer span (no text), so the renderer shapes the
+    word whole, kerning and all, as the composer measured it."""
     spans: list[Span] = []
     x = x0
     n = len(cells)
+    drawn = [0.0 if cells[k].kind in WORDS else track[k] for k in range(n)]
     i = 0
     while i < n:
         c0 = cells[i]
-        t, f = track[i], feats[i]
+        t, f = drawn[i], feats[i]
         safe = c0.safe
         j = i + 1
         while j < n:
             c = cells[j]
-            if not (c.face is c0.face and c.size == c0.size and track[j] == t and feats[j] == f):
+            if not (c.face is c0.face and c.size == c0.size and drawn[j] == t and feats[j] == f):
                 break
-            if not ((safe and c.safe) or adds_up(cells, i, j, f)):
+            if spacer_after(cells, track, j - 1):
+                break
+            one_word = c.kind in WORDS and cells[j - 1].kind in WORDS   # shaped whole, as measured
+            if not (one_word or (safe and c.safe) or adds_up(cells, i, j, f)):
                 break
             safe = safe and c.safe
             j += 1
         text = "".join([c.text for c in cells[i:j]])
-        if any(feats[k] is not cells[k].features for k in range(i, j)):
-            natural = c0.face.advance(text, c0.size, f)
+        if any(cells[k].kind in WORDS or feats[k] is not cells[k].features for k in range(i, j)):
+            natural = c0.face.advance(text, c0.size, f)    # as the renderer shapes it
         else:
             natural = sum([c.width for c in cells[i:j]])
         width = natural + len(text) * t
         spans.append(Span(x, text, c0.face.key, c0.size, t, f, width))
         x += width
+        if spacer_after(cells, track, j - 1):
+            spans.append(Span(x, "", c0.face.key, c0.size, 0.0, (), track[j - 1]))
+            x += track[j - 1]
         i = j
     return spans
+
+
+def spacer_after(cells: list[Cell], track: list[float], k: int) -> bool:
+    return cells[k].kind in WORDS and abs(track[k]) > EPS
 
 
 def adds_up(cells: list[Cell], i: int, j: int, f: tuple[str, ...]) -> bool:

@@ -140,6 +140,8 @@ def line_html(line: TextLine, face: str = "", size: float = 0.0) -> str:
     out = []
     pen = 0.0
     for span in line.spans:
+        if not span.text:
+            continue      # a spacer: the next span's gap draws it
         gap = span.x - pen
         style = []
         if abs(span.size - size) > 1e-6:
