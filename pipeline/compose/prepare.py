@@ -337,6 +337,7 @@ class Paragraph:
             ends.append(e)
             nexts.append(j)
             kinds.append(kind)
+            # the hyphen is a span of its own: shaped alone
             extra.append(before.face.advance(HYPHEN_TEXT, before.size) if kind == HYPHEN else 0.0)
         self.ends, self.nexts, self.kinds, self.extra = ends, nexts, kinds, extra
         self.end_kind = dict(zip(ends, kinds))

@@ -78,8 +78,9 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
 
 def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]], x0: float) -> list[Span]:
     """Consecutive cells with the same face, size, tracking and features as one span. A word
-    carries no tracking: the gap after it is a spacer span (no text), so the renderer shapes the
-    word whole, kerning and all, as the composer measured it."""
+    (Latin, digits, an address) is a span of its own with no tracking: the gap after it is a
+    spacer span (no text), so the renderer shapes the word whole and alone, kerning and script
+    as the composer measured it."""
     spans: list[Span] = []
     x = x0
     n = len(cells)
@@ -96,8 +97,9 @@ def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]]
                 break
             if spacer_after(cells, track, j - 1):
                 break
-            one_word = c.kind in WORDS and cells[j - 1].kind in WORDS   # shaped whole, as measured
-            if not (one_word or (safe and c.safe) or adds_up(cells, i, j, f)):
+            # a word is a span of its own, shaped whole as measured (its script resolved alone)
+            word_a, word_b = cells[j - 1].kind in WORDS, c.kind in WORDS
+            if word_a != word_b or not (word_b or (safe and c.safe) or adds_up(cells, i, j, f)):
                 break
             safe = safe and c.safe
             j += 1
