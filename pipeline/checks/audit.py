@@ -58,6 +58,7 @@ INDENT_TOL = 0.1    # pt, rule 15
 PAIR_TOL = 0.05     # pt over 1.5 em, rule 7
 GRID_TOL = 0.05     # pt, rule 14
 MAX_GAP_EM = 0.25   # rule 12, the house bound
+GAP_TOL = 0.05      # pt: the renderer places glyphs to about 0.04 pt (a gap set at the bound reads 0.254 em)
 WORD_SPACE_EM = DEFAULT_RULES.word_space_em[1]   # a typed word space, at most
 UNIT_GAP_TOL = 0.05  # pt: nothing may space out inside a word, a number, —— or ……
 SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are compressed)
@@ -482,7 +483,7 @@ class Auditor:
 
     def spacing(self, line: DrawnLine, gaps: list[tuple[int, float]], worst: float) -> None:
         glyphs = line.glyphs
-        if worst > MAX_GAP_EM + 1e-3:
+        if worst > MAX_GAP_EM + GAP_TOL / self.display.body_size:
             at = max(gaps, key=lambda iw: iw[1] / glyphs[iw[0]].size)[0]
             what, marked, args = N_("a gap is widened {gap:.3f} em, over {bound} em: «{line}»"), glyphs[at:at + 2], {
                 "gap": worst, "bound": MAX_GAP_EM}

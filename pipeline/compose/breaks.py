@@ -28,15 +28,16 @@ BREAK, HYPHEN, EMERGENCY = 1, 2, 3
 
 LOCALE = "zh"
 
-# Tokens that break by their own rules (Chicago-style): after "//", "=", before a single "/"
-# and before . _ ? # - ~ % @ & — so the line end never looks like a hyphenated word or an
-# address cut at its "@".
+# Tokens that break by their own rules (Chicago-style): after "//", "=" and a label's ":",
+# before a single "/" and before . _ ? # - ~ % @ & — so the line end never looks like a
+# hyphenated word or an address cut at its "@".
 _URL_END = r"[^\s\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014\u3400-\u9fff]"
 URL_RE = re.compile(rf"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.){_URL_END}+")
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 PATH_RE = re.compile(r"(?<![A-Za-z0-9_/])(?:~|\.\.?)?(?:/[A-Za-z0-9_.+-]+){2,}/?")
 CODE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+(?:\(\))?"
-                     r"|[A-Za-z0-9]*_[A-Za-z0-9_]+")
+                     r"|[A-Za-z0-9]*_[A-Za-z0-9_]+"
+                     r"|[A-Za-z][A-Za-z0-9-]*(?::[A-Za-z][A-Za-z0-9-]*)+")    # labels: area:compose
 TRAILING = ".,;:!?)]}'\""        # sentence punctuation after an address is not part of it
 BEFORE = frozenset("/._?#-~%@&")
 AFTER = frozenset("=")
@@ -101,7 +102,8 @@ def address_breaks(token: str) -> set[int]:
         if a == "/" and b == "/":
             continue
         before = b in BEFORE and not (b == "/" and nxt == "/") and a not in BEFORE | AFTER | {":"}
-        if before or a in AFTER or (a == "/" and token[j - 2:j] == "//"):
+        label = a == ":" and b.isalpha() and token[j - 2:j - 1].isalnum()   # area:|compose, not https:|//
+        if before or label or a in AFTER or (a == "/" and token[j - 2:j] == "//"):
             out.add(j)
     return out
 
