@@ -296,6 +296,9 @@ class Paragraph:
         self.mand = [0.0] * n
         self.opt = [0.0] * n
         self.blank = [bool(c.blank) for c in self.cells]
+        self.pl = [0.0] * (n + 1)   # letter-spacing capacity (a word's characters)
+        self.pe = [0] * (n + 1)     # ends of letter-spaced words (their last letter takes none)
+        self._letters()
         for i, c in enumerate(self.cells):
             m, o = self._interior(i)
             self.mand[i], self.opt[i] = m, o
@@ -304,7 +307,38 @@ class Paragraph:
             self.ps[i + 1] = self.ps[i] + self.cap[i]
             self.po[i + 1] = self.po[i] + o
             self.pr[i + 1] = self.pr[i] + c.real
-            self.pq[i + 1] = self.pq[i] + c.width + max(self.gap[i], 0.0) + self.cap[i]
+            self.pq[i + 1] = self.pq[i] + c.width + max(self.gap[i], 0.0) + self.cap[i] + self.lcap[i]
+            self.pl[i + 1] = self.pl[i] + self.lcap[i]
+            self.pe[i + 1] = self.pe[i] + self.word_end[i]
+
+    def _letters(self) -> None:
+        """The last resort of justification: words of letters (no digits: numbers stay tight)
+        may be letter-spaced up to letter_space_em, between their letters only."""
+        cells, n = self.cells, self.n
+        room = self.rules.letter_space_em * self.em if self.justify else 0.0
+        self.lcap = [0.0] * n
+        self.word_end = [0] * n
+        i = 0
+        while i < n:
+            if cells[i].kind not in WORDS:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and cells[j + 1].kind in WORDS and cells[j + 1].face is cells[i].face:
+                j += 1
+            text = "".join(c.text for c in cells[i:j + 1])
+            if room and len(text) > 1 and not any(ch.isdigit() for ch in text):
+                for k in range(i, j + 1):
+                    self.lcap[k] = len(cells[k].text) * room
+                self.word_end[j] = 1
+            i = j + 1
+
+    def letters(self, s: int, e: int) -> float:
+        """pt the words of [s, e) may be letter-spaced: a word's characters but its last (the
+        line's last word ends at the measure; a word inside it keeps its gap after it)."""
+        room = self.rules.letter_space_em * self.em
+        ends = self.pe[e - 1] - self.pe[s] + (1 if self.lcap[e - 1] else 0)
+        return max(0.0, self.pl[e] - self.pl[s] - ends * room)
 
     # break points ---------------------------------------------------------------------------
 
@@ -378,7 +412,7 @@ class Paragraph:
 
     def measure_line(self, s: int, e: int, last: bool) -> tuple[float, float, float]:
         """(natural width incl. indent and an added hyphen, optional compression, capacity to
-        widen) of [s, e)."""
+        widen) of [s, e); the letter-spacing capacity is `letters`."""
         w = self.pw[e] - self.pw[s] + self.pg[e - 1] - self.pg[s]
         o = self.po[e] - self.po[s]
         blank = self.blank
