@@ -34,6 +34,7 @@ LOCALE = "zh"
 _URL_END = r"[^\s\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014\u3400-\u9fff]"
 URL_RE = re.compile(rf"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.){_URL_END}+")
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+HANDLE_RE = re.compile(r"(?<![A-Za-z0-9_.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")   # @lin-typeset
 PATH_RE = re.compile(r"(?<![A-Za-z0-9_/])(?:~|\.\.?)?(?:/[A-Za-z0-9_.+-]+){2,}/?")
 CODE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+(?:\(\))?"
                      r"|[A-Za-z0-9]*_[A-Za-z0-9_]+"
@@ -77,9 +78,9 @@ def icu_breaks(text: str) -> set[int]:
 
 
 def address_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of URLs, e-mail addresses, paths and code identifiers, without overlaps."""
+    """[start, end) of URLs, e-mail addresses, @handles, paths and code identifiers, without overlaps."""
     found: list[tuple[int, int]] = []
-    for pattern in (URL_RE, EMAIL_RE, PATH_RE, CODE_RE):
+    for pattern in (URL_RE, EMAIL_RE, HANDLE_RE, PATH_RE, CODE_RE):
         for m in pattern.finditer(text):
             a, b = m.start(), m.end()
             while b > a + 1 and text[b - 1] in TRAILING and not text[a:b - 1].endswith("("):
