@@ -122,7 +122,7 @@ def orphan_findings(page: str, frame: Frame) -> list[Finding]:
         line_finding("warning", "orphan-char", N_("孤字: the paragraph ends with “{text}” alone on its line"),
                      N_("cut or add a few characters so the last line holds two or more"), page, frame, line, i, text=line.text)
         for i, line in enumerate(frame.lines)
-        if line.kind in (BODY, INTRO) and line.last and not line.first and orphan(line.text)
+        if line.kind in (BODY, INTRO) and line.last and not line.first and orphan(line.source_text)
     ]
 
 
@@ -185,7 +185,7 @@ def coverage_findings(display: DisplayList, edition: Edition) -> list[Finding]:
         if block_id in overset:
             continue
         lines = sorted(placed.get(block_id, []), key=lambda ln: ln.start)
-        got = squash("".join(ln.text for ln in lines))
+        got = squash("".join(ln.source_text for ln in lines))
         if got == squash(text):
             continue
         msgid = N_("layout placed {got} of {want} characters of “{text}…”") if lines else N_("layout placed nothing of “{text}…”")
