@@ -262,9 +262,7 @@ def warn_notices(notices: tuple[Finding, ...]) -> None:
 
 def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False) -> DisplayList:
     """spread.pdf, pages.pdf and the preview, checked against the sources and the layout."""
-    from .checks.layout import check_layout
     from .checks.report import sort_findings
-    from .checks.text import check_sources
     from .render import RenderWorker
 
     with RenderWorker() as worker:  # imports and warms up WeasyPrint on the other core meanwhile
@@ -274,25 +272,21 @@ def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False
         display = lay_out(job)
         with staging(job.out) as folder:
             staged = replace(job, out=folder)
-            findings = check_sources(job.edition, job.style, job.faces)
-            findings = sort_findings(findings + check_layout(display, job.edition, job.style, already=findings))
-            draw(worker, staged, display)
+            if worker.available:
+                step("drawing the spread")
+                worker.start(display, staged.style, staged.out, staged.faces, share_preview=True)
+            findings = sort_findings(check_undrawn(job, display))  # while the worker draws
+            if worker.available:
+                worker.drawn()
+                worker.finish()
+            else:
+                write_pdfs(staged, display)
             finish(job, folder, display, findings, keep_going)
     return display
 
 
 def photo_paths(edition: Edition) -> list[str]:
     return [str(p.path) for p in edition.photos if p.path is not None]
-
-
-def draw(worker, staged: Job, display: DisplayList) -> list[Path]:
-    """spread.pdf, pages.pdf and the preview, by the worker where there is one."""
-    if not worker.available:
-        return write_pdfs(staged, display)
-    step("drawing the spread")
-    pdfs = worker.render(display, staged.style, staged.out, staged.faces, share_preview=True)
-    worker.finish()
-    return pdfs
 
 
 def build_docx(edition_arg: str | None, out: str | None) -> list[Path]:
