@@ -41,6 +41,7 @@ from pipeline.build import Job, check_built, prepare
 from pipeline.errors import PinbanError
 from pipeline.layout import lay_out
 from pipeline.project import edition_dir
+from pipeline.render import pdf as render_pdf
 
 TARGET_BUILD_S = 3.0
 TARGET_COMPOSE_MS = 50.0
@@ -136,13 +137,14 @@ class Clock:
         return timed
 
 
-RENDER_PARTS = (
+RENDER_PARTS = (  # each function where render_outputs and draw_pdfs look it up
     ("HTML generation (pages_html)", render, "pages_html"),
     ("WeasyPrint layout (HTML.render)", None, "weasyprint.HTML.render"),
     ("WeasyPrint write_pdf (Document)", None, "weasyprint.document.Document.write_pdf"),
-    ("impose spread (pypdf)", render, "impose_spread"),
+    ("plant file finished (pypdf)", render_pdf, "finish_pages"),
+    ("impose spread (pypdf)", render_pdf, "impose_spread"),
     ("preview PNG (pypdfium2)", render, "preview_png"),
-    ("write files (write_atomic)", render, "write_atomic"),
+    ("write files (write_atomic)", render_pdf, "write_atomic"),
 )
 
 
@@ -409,6 +411,7 @@ def loop_report(edition_arg: str, runs: int, work: Path) -> str:
     display = lay_out(job.edition, job.style, job.faces)
     compile_peer, peer_error = peer_typst.prepared_peer(job.edition, job.style, display, work / "peer")
     times: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)  # user + system of the process and its children
     failed: list[str] = []
     for _ in range(runs):
         if compile_peer is not None:
@@ -419,6 +422,7 @@ def loop_report(edition_arg: str, runs: int, work: Path) -> str:
         for command in ("pdf", "build"):
             run, = loop.fresh_command(command, edition_arg, 1)
             times[command].append(run.seconds)
+            cpu[command].append(run.cpu)
             if run.code:
                 failed.append(f"{command} exited {run.code}: {run.error}")
     edits, error = loop.watch_edits(Path(edition_arg), runs)
@@ -430,6 +434,8 @@ def loop_report(edition_arg: str, runs: int, work: Path) -> str:
              loop_row("pinban pdf, fresh process", times["pdf"], TARGET_PDF_S),
              loop_row("pinban build, fresh process", times["build"], TARGET_BUILD_S_LOOP),
              loop_row("watch: edit → new preview", edits, TARGET_EDIT_S) + (f"; failed: {error}" if error else ""),
+             (f"  CPU (user + system, every process of the command): pdf {fmt(median(cpu['pdf']))}, "
+              f"build {fmt(median(cpu['build']))} (medians; on 2 cores no run takes less than half its CPU)"),
              *(f"  FAILED: {f}" for f in failed[:2])]
     if times["typst"]:
         typst = figures["typst_s"]
