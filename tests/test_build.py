@@ -112,3 +112,42 @@ def test_the_headline_splits_at_the_editors_spaces(built):
         ("02", "headline.subtitle"): "聚共识、促合力、重创新、增实效",
         ("03", "headline.subtitle"): "为丰台区高质量发展贡献政协智慧与力量",
     }
+
+
+def test_the_preview_is_the_spread_drawn_whole(built):
+    """The PNG is drawn in two parts by two processes and joined: its pixels are those of the
+    spread drawn at once, and it is what `render_outputs` (one process) writes."""
+    from PIL import Image
+
+    from pipeline.render.preview import preview_bitmap, preview_png
+
+    _display, _job, out = built
+    spread = (out / "spread.pdf").read_bytes()
+    with Image.open(out / "spread.png") as png:
+        png.load()
+        assert png.tobytes() == preview_bitmap(spread).to_pil().tobytes()
+    assert preview_png(spread) == (out / "spread.png").read_bytes()
+
+
+def test_adler32_of_parts_joined_is_that_of_the_whole():
+    import zlib
+
+    from pipeline.render.preview import adler32_combine
+
+    parts = [b"", b"\0" * 70_000, bytes(range(256)) * 300, b"pinban"]
+    for a in parts:
+        for b in parts:
+            assert adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
+
+
+def test_a_call_in_a_child_comes_back_and_its_error_surfaces_from_the_parent():
+    from pipeline.build import InChild
+    from pipeline.errors import PinbanError
+
+    assert InChild(lambda: {"findings": [1, 2, 3]}).result() == {"findings": [1, 2, 3]}
+
+    def failing():
+        raise PinbanError("no such photo", "photos/p99.jpg")
+
+    with pytest.raises(PinbanError, match="no such photo"):
+        InChild(failing).result()

@@ -235,3 +235,19 @@ def test_a_model_reused_at_another_capacity_solves_as_a_new_one(monkeypatch) -> 
     for problem, needed, slack, goal in reused:
         fresh = solve.sized(solve.SizeModel(problem, goal, needed + slack), goal)
         assert solve.solved.__wrapped__(problem, needed, slack, goal) == fresh
+
+
+def test_body_sizes_left_out_by_their_cost_floor_change_no_page(monkeypatch) -> None:
+    """copyfit skips a body size when no arrangement's least cost can beat the best plan; laid
+    out with every size tried, the spread is the same (only the count of passes differs)."""
+    from dataclasses import replace
+
+    from pipeline import layout
+    from pipeline.build import prepare
+
+    job = prepare(None, None)
+    pruned = layout.lay_out(job.edition, job.style, job.faces)
+    monkeypatch.setattr(layout, "cost_floor", lambda *args: 0.0)
+    every = layout.lay_out(job.edition, job.style, job.faces)
+    assert replace(pruned, passes=0) == replace(every, passes=0)
+    assert pruned.passes <= every.passes

@@ -32,7 +32,7 @@ def compose_text(text: str, para: ParaStyle, measure: float, faces, where: str, 
     return composed(runs_for((Run(text),), para, size), measure, faces, rules_for(para), where)
 
 
-COMPOSED_KEPT = 20_000  # paragraphs at a measure: the sample's whole search holds about 300
+COMPOSED_KEPT = 5_000  # paragraphs at a measure: the sample's whole search holds about 300
 
 
 _COMPOSED: OrderedDict[tuple, tuple[Line, ...]] = OrderedDict()
