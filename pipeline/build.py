@@ -110,20 +110,20 @@ def check_undrawn(job: Job, display: DisplayList) -> list[Finding]:
 
 
 def check_drawn(job: Job, display: DisplayList, spread: Path, beside: bool = False) -> list[Finding]:
-    """The PDFs read back: the audit, the make-up and the plant file. `beside`: the make-up and
-    plant-file read-backs in a forked child while this process audits (two cores, about half
-    the time)."""
+    """The PDFs read back: the audit, the make-up and the plant file. `beside`: the make-up's
+    read-back in a forked child while this process audits and checks the plant file (two cores,
+    about half the time; the two shares are about equal)."""
     from .checks.makeup import makeup_findings
     from .checks.pdf import audit_pdf
     from .checks.press import PLANT_FILE, check_press
 
-    def read_back() -> list[Finding]:
-        return (makeup_findings(spread, display, job.edition, job.style)
-                + check_press(spread.with_name(PLANT_FILE), display, job.style))
+    def make_up() -> list[Finding]:
+        return makeup_findings(spread, display, job.edition, job.style)
 
-    other = InChild(read_back) if beside else None
+    other = InChild(make_up) if beside else None
     findings = audit_pdf(spread, display, job.edition, job.style, job.faces)
-    return findings + (other.result() if other else read_back())
+    plant = check_press(spread.with_name(PLANT_FILE), display, job.style)
+    return findings + (other.result() if other else make_up()) + plant
 
 
 class InChild:
