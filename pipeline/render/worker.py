@@ -8,7 +8,7 @@ import os
 import signal
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from ..display import DisplayList
 from ..errors import PinbanError
@@ -89,7 +89,8 @@ class RenderWorker:
         theirs = self.expect()
         write_atomic(self.out / "spread.png", assemble_png([mine, *theirs]))
 
-    def expect(self):
+    def expect(self) -> Any:
+        """The child's next report: its detail, or its failure raised here."""
         try:
             kind, detail = self.conn.recv()
         except EOFError:
