@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..compose import DEFAULT_RULES
-from ..compose.breaks import HYPHEN, opportunities
+from ..compose.breaks import HYPHEN, address_spans, opportunities
 from ..compose.prepare import HYPHEN_TEXT
 from ..display import DisplayList, Frame, TextLine
 from ..messages import BUG, N_, UNREADABLE_PDF, finding
@@ -61,6 +61,7 @@ MAX_GAP_EM = 0.25   # rule 12, the house bound
 GAP_TOL = 0.05      # pt: the renderer places glyphs to about 0.04 pt (a gap set at the bound reads 0.254 em)
 WORD_SPACE_EM = DEFAULT_RULES.word_space_em[1]   # a typed word space, at most
 LETTER_SPACE_EM = DEFAULT_RULES.letter_space_em   # letter-spacing inside a word of letters, at most
+ADDRESS_SPACE_EM = DEFAULT_RULES.address_space_em  # ... inside a URL, e-mail address or path
 UNIT_GAP_TOL = 0.05  # pt: nothing may space out inside a word, a number, —— or ……
 SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are compressed)
 SLACK = 1.0         # pt around a column when assigning characters to it
@@ -577,8 +578,18 @@ def alnum(ch: str) -> bool:
 
 
 def letter_room(glyphs: Sequence[Glyph], i: int) -> float:
-    """pt a word of letters may be letter-spaced (the composer's last resort); none in numbers."""
+    """pt the composer's last resort may letter-space glyphs i, i + 1: inside an address (by the
+    composer's own address rules) ADDRESS_SPACE_EM, inside a word of letters LETTER_SPACE_EM,
+    none inside a number."""
     a, b = glyphs[i].text, glyphs[i + 1].text
+    lo, hi = i, i + 1
+    while lo > 0 and glyphs[lo - 1].text.isascii() and not glyphs[lo - 1].text.isspace():
+        lo -= 1
+    while hi + 1 < len(glyphs) and glyphs[hi + 1].text.isascii() and not glyphs[hi + 1].text.isspace():
+        hi += 1
+    run = "".join(g.text for g in glyphs[lo:hi + 1])
+    if any(x <= i - lo < y - 1 for x, y in address_spans(run)):
+        return ADDRESS_SPACE_EM * glyphs[i].size
     return LETTER_SPACE_EM * glyphs[i].size if a.isalpha() and b.isalpha() else 0.0
 
 
