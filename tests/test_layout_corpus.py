@@ -27,8 +27,8 @@ REFUSAL = re.compile(
     r"|too many photos: \d+ of \d+ fit on the spread"
     r"|headline: \S+ \".+\" \(\d+ 字\) is too long for the spread even at )"
 )
-# editions with photos enough to fill the spread: they must build, not be refused
-MUST_FILL = {"district-summary", "report-130", "report-200"}
+# editions with photos or copy enough to fill the spread: they must build, not be refused
+MUST_FILL = {"district-summary", "oss-handbook", "report-130", "report-200"}
 
 
 def boxes(page):
