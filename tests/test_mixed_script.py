@@ -99,7 +99,9 @@ def paragraphs(draw) -> Paragraph:
 
 measures = st.integers(8, 20)
 indents = st.sampled_from([0.0, BODY.indent_em])
-PROPERTY = settings(deadline=None, max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+# one failure reported, the AssertionError itself (not a group), so an expected failure stays one
+PROPERTY = settings(deadline=None, max_examples=80, report_multiple_bugs=False,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def one(kind: str, text: str) -> Paragraph:
@@ -167,7 +169,8 @@ def test_nothing_is_lost_or_doubled(faces, par, ems, indent) -> None:
         assert a.end <= b.start and text[a.end:b.start].strip(" ") == "", (a.end, b.start)
 
 
-@failing_on_main("a URL no rule breaks is set overfull (87 pt over 8 em), not broken at a grapheme with a note")
+@failing_on_main("«https://example.org/docs/guide/install.html» at 8 em: the line «example.org/docs/guide/install.html» "
+                 "ends 87.07 pt over the measure (broken only after https://, no grapheme break)")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=one(ADDRESS, "https://example.org/docs/guide/install.html"), ems=8, indent=0.0)
@@ -177,10 +180,13 @@ def test_no_line_is_wider_than_its_measure(faces, par, ems, indent) -> None:
     assert over == []
 
 
-@failing_on_main("«open source —» at 8 em is widened 1.748 em (its word spaces 0.66 em) instead of re-broken")
+@failing_on_main("«open source — community» at 8 em: the word spaces of its line «open source —» are 0.66 em "
+                 "(indented 2 em, «source —» is widened 1.748 em); «https://example.org/docs/guide/install.html» at "
+                 "8 em: its line «https://» is widened 1.486 em")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=one(LATIN, "open source — community"), ems=8, indent=0.0)
+@example(par=one(ADDRESS, "https://example.org/docs/guide/install.html"), ems=8, indent=0.0)
 def test_no_gap_is_wider_than_half_an_em(faces, par, ems, indent) -> None:
     runs, rules, lines, _ = set_lines(faces, par, ems, indent)
     _, widest = check_lines(runs, lines, ems * EM, faces, rules)
@@ -201,10 +207,13 @@ def test_no_line_starts_or_ends_with_a_forbidden_mark(faces, par, ems, indent) -
 
 
 @failing_on_main("«GitHub GitHub» at 8 em, indented: the first line «GitHub» ends 21.97 pt short (no gap to "
-                 "widen, no hyphen)")
+                 "widen, no hyphen); «https://example.org/docs/guide/install.html 57,610» at 8 em: the line "
+                 "«example.org/docs/guide/install.html» ends 87.07 pt over")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=one(LATIN, "GitHub GitHub"), ems=8, indent=2.0)
+@example(par=Paragraph("https://example.org/docs/guide/install.html 57,610", ((0, 43, ADDRESS), (44, 50, NUMBER))),
+         ems=8, indent=0.0)
 def test_every_line_but_the_last_is_flush(faces, par, ems, indent) -> None:
     _, _, lines, _ = set_lines(faces, par, ems, indent)
     ragged = [(source_of(l), round(right_edge(l) - ems * EM, 2)) for l in lines[:-1]
@@ -221,10 +230,11 @@ def broken_tokens(par: Paragraph, lines):
                 yield n, par.text[start:end], kind, par.text[at - 1]
 
 
-@failing_on_main("press@example.org at 8 em is broken right after the @")
+@failing_on_main("press@example.org at 8 em and «中中中中中中@lin-typeset» at 8 em are broken right after the @")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=one(ADDRESS, "press@example.org"), ems=8, indent=0.0)
+@example(par=Paragraph("中中中中中中@lin-typeset", ((0, 6, CJK), (6, 18, ADDRESS))), ems=8, indent=0.0)
 def test_an_address_never_breaks_right_after_at_nor_a_number_inside(faces, par, ems, indent) -> None:
     _, _, lines, _ = set_lines(faces, par, ems, indent)
     for _, token, kind, before in broken_tokens(par, lines):
