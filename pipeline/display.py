@@ -28,7 +28,17 @@ class TextLine:
 
     @property
     def text(self) -> str:
+        """As drawn: with the hyphen a hyphenated line end adds."""
         return "".join(s.text for s in self.spans)
+
+    @property
+    def source_text(self) -> str:
+        """The block's text[start:end] the line sets (without an added hyphen)."""
+        return "".join(s.text for s in self.spans if not s.added)
+
+    @property
+    def hyphenated(self) -> bool:
+        return any(s.added for s in self.spans)
 
 
 @dataclass(frozen=True)

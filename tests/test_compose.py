@@ -44,7 +44,8 @@ def lay(faces, text: str, ems: float, face: str = "serif", size: float = EM,
 
 
 def body(line: Line) -> str:
-    return "".join(s.text for s in line.spans)
+    """The source text of the line (not the hyphen a hyphenated line end adds)."""
+    return "".join(s.text for s in line.spans if not s.added)
 
 
 def texts(lines) -> list[str]:
@@ -162,7 +163,10 @@ def test_dash_is_two_em_and_never_split_at_any_measure(faces) -> None:
 def test_digits_and_latin_words_are_never_split(faces) -> None:
     text = "区政协共组织各类学习研讨活动2024次，举办委员周末学习日38次，CPPCC委员发表体会150余篇100%完成。"
     for ems in range(8, 16):
-        lines = lay(faces, text, ems)
+        # the CJK–Latin gaps are fixed: at 11 em the hanzi gaps must go 0.001 em past the bound
+        lines = lay(faces, text, ems, allow=("gap",) if ems == 11 else ())
+        _, widest = check_lines([TextRun(text, "serif", EM)], lines, ems * EM, faces, ComposeRules(indent_em=0))
+        assert widest <= 0.26
         for a, b in itertools.pairwise(lines):
             assert not (body(a)[-1].isascii() and body(a)[-1].isalnum()
                         and body(b)[0].isascii() and body(b)[0].isalnum())
@@ -397,8 +401,10 @@ _paragraph = st.lists(_token, min_size=1, max_size=60).map("".join)
 
 # Findings a paragraph may force (and the composer must then declare): widening beyond the bound
 # when no break keeps every line within it, a justified line with no gap, a unit wider than the
-# line, and a 孤字 no re-breaking within the bounds avoids.
-_EXPLAINED = {"gap": {"loose"}, "non-flush": {"ragged", "overfull"}, "lone-char": {"lone-char"}}
+# line (broken at a grapheme boundary: never over the measure), and a 孤字 no re-breaking within
+# the bounds avoids.
+_EXPLAINED = {"gap": {"loose"}, "non-flush": {"ragged", "emergency"}, "lone-char": {"lone-char"},
+              "split-unit": {"emergency"}}
 
 
 def _check_property(faces, text: str, ems: int, indent: float, face: str = "serif",
@@ -422,7 +428,8 @@ def _check_property(faces, text: str, ems: int, indent: float, face: str = "seri
     for i, line in enumerate(lines[:-1]):
         if i not in flagged and align == "justify":
             assert line.width == pytest.approx(measure, abs=0.01)
-        assert line.width <= measure + 0.01 or i in flagged
+    for line in lines:
+        assert line.width <= measure + 0.01 and "overfull" not in declared
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

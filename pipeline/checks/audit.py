@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..compose import DEFAULT_RULES
+from ..compose.breaks import HYPHEN, opportunities
+from ..compose.prepare import HYPHEN_TEXT
 from ..display import DisplayList, Frame, TextLine
 from ..messages import BUG, N_, UNREADABLE_PDF, finding
 from ..model import Finding
@@ -55,6 +58,7 @@ INDENT_TOL = 0.1    # pt, rule 15
 PAIR_TOL = 0.05     # pt over 1.5 em, rule 7
 GRID_TOL = 0.05     # pt, rule 14
 MAX_GAP_EM = 0.25   # rule 12, the house bound
+WORD_SPACE_EM = DEFAULT_RULES.word_space_em[1]   # a typed word space, at most
 UNIT_GAP_TOL = 0.05  # pt: nothing may space out inside a word, a number, —— or ……
 SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are compressed)
 SLACK = 1.0         # pt around a column when assigning characters to it
@@ -256,11 +260,14 @@ def left_edges(g: Glyph) -> tuple[float, ...]:
     return (g.x,)
 
 
-def widenings(glyphs: Sequence[Glyph]) -> list[tuple[int, float]]:
+def widenings(glyphs: Sequence[Glyph], spaced: frozenset[int] = frozenset()) -> list[tuple[int, float]]:
     """(index, pt) of each measurable gap: after a solid character, before one whose ink starts at
-    its origin (a solid character, a closing mark or a stop)."""
+    its origin (a solid character, a closing mark or a stop); not at a typed space (a word
+    space has its own bounds)."""
     out = []
     for i in range(len(glyphs) - 1):
+        if i in spaced:
+            continue
         a, b = glyphs[i], glyphs[i + 1]
         if solid(a.text) and (solid(b.text) or b.text in CLOSING or b.text in STOPS):
             out.append((i, b.x - a.x - a.advance))
@@ -361,6 +368,7 @@ class Auditor:
         self.body = 0
         self.max_ragged = 0.0
         self.max_gap = 0.0
+        self.after_hyphen = False     # the line before ended with an added hyphen
         self.problems: list[Finding] = []
 
     def result(self, n_lines: int, seconds: float) -> TypographyAudit:
@@ -402,10 +410,15 @@ class Auditor:
         if not line.last and end.text in NO_END:
             self.flag("line_end", "pdf-line-end", line, N_("the line ends with {mark}: «{line}»"),
                       N_("typography.md rule 3: an opening mark goes to the next line"), [end], mark=end.text)
-        if continues and prev is not None and not broke_at_space(prev, line) and split_unit(prev.glyphs, first.text):
+        if continues and prev is not None and not allowed_break(prev, line):
             self.flag("splits", "pdf-split", line, N_("{before}|{after}: a number or word is split across lines: «{line}»"),
                       N_("typography.md rule 5: a number or Latin word stays on one line"), [first],
                       before=prev.glyphs[-1].text, after=first.text)
+        hyphen = continues and prev is not None and prev_hyphen(prev)
+        if hyphen and self.after_hyphen:
+            self.flag("splits", "pdf-hyphens", line, N_("two hyphenated lines in a row: «{line}»"),
+                      N_("re-break the paragraph: never two hyphenated lines in a row"), [prev.glyphs[-1]])
+        self.after_hyphen = hyphen
 
     # rules 7, 11, 12, 14, 15, 16: a body line's shape ------------------------------------------
 
@@ -451,7 +464,7 @@ class Auditor:
 
     def gaps_and_pairs(self, line: DrawnLine) -> None:
         glyphs = line.glyphs
-        gaps = widenings(glyphs)
+        gaps = widenings(glyphs, line.spaced)
         widening = max(0.0, statistics.median(w for _, w in gaps)) if gaps else 0.0
         worst = max((w / glyphs[i].size for i, w in gaps), default=0.0)
         self.max_gap = max(self.max_gap, worst)
@@ -473,6 +486,11 @@ class Auditor:
             at = max(gaps, key=lambda iw: iw[1] / glyphs[iw[0]].size)[0]
             what, marked, args = N_("a gap is widened {gap:.3f} em, over {bound} em: «{line}»"), glyphs[at:at + 2], {
                 "gap": worst, "bound": MAX_GAP_EM}
+        elif (wide_space := max(((self.space_width(glyphs, i) / glyphs[i].size, i) for i in line.spaced
+                                 if i + 1 < len(glyphs)), default=(0.0, 0)))[0] > WORD_SPACE_EM + 1e-3:
+            w, at = wide_space
+            what, marked, args = N_("a word space is set {gap:.3f} em, over {bound} em: «{line}»"), glyphs[at:at + 2], {
+                "gap": w, "bound": WORD_SPACE_EM}
         elif squeezed := [(i, w) for i, w in gaps if w < -SQUEEZE_TOL]:
             i, w = squeezed[0]
             what, marked, args = N_("{pair} overlap by {by:.2f} pt: «{line}»"), glyphs[i:i + 2], {
@@ -487,6 +505,16 @@ class Auditor:
         self.flag("gaps", "pdf-gap", line, what,
                   N_("typography.md rule 12: compress marks first, then widen every gap evenly, ≤ 0.25 em; "
                      "never inside words, numbers, —— or ……"), marked, **args)
+
+    def space_width(self, glyphs: Sequence[Glyph], i: int) -> float:
+        """pt of white between glyph i and the next across a typed space (an opening mark's
+        blank half, when drawn full width, is not the space's)."""
+        a, b = glyphs[i], glyphs[i + 1]
+        shaped = self.metrics.advance(a) if self.metrics is not None and alnum(a.text) else None
+        gap = b.x - a.x - (a.advance if shaped is None else shaped)
+        if b.text in OPENING and b.advance >= 0.9 * b.size:
+            gap -= b.size / 2
+        return gap
 
     def spacing_at(self, glyphs: Sequence[Glyph], i: int) -> float:
         """pt between glyphs i and i + 1 beyond what shaping sets there: the nearer of the font's
@@ -506,6 +534,24 @@ class Auditor:
         if abs(steps - round(steps)) * self.display.leading > GRID_TOL:
             self.flag("off_grid", "pdf-off-grid", line, N_("baseline {baseline:.2f} pt is off the baseline grid: «{line}»"),
                       N_("typography.md rule 14: body lines sit on the body leading's grid"), baseline=line.baseline)
+
+
+def prev_hyphen(line: DrawnLine) -> bool:
+    """The line ends with the hyphen the composer added (drawn, and not in the source)."""
+    return bool(line.composed and line.composed.hyphenated and line.glyphs[-1].text == HYPHEN_TEXT)
+
+
+def allowed_break(prev: DrawnLine, line: DrawnLine) -> bool:
+    """Where the two lines meet is a break opportunity of the house rules (breaks.py), with its
+    hyphen drawn if it is a hyphenation point; without the composed text, rule 5 from the glyphs."""
+    a, b = prev.composed, line.composed
+    if not (a and b and a.block_id == b.block_id and a.end <= b.start):
+        return broke_at_space(prev, line) or not split_unit(prev.glyphs, line.glyphs[0].text)
+    left, right = a.source_text, b.source_text
+    kind = opportunities(left + " " * (b.start - a.end) + right).get(len(left))
+    if kind is None:
+        return False
+    return (kind == HYPHEN) == prev_hyphen(prev)
 
 
 def broke_at_space(prev: DrawnLine, line: DrawnLine) -> bool:

@@ -49,7 +49,7 @@ from ..errors import PinbanError
 from ..fonts import Face
 from .linebreak import best_breaks
 from .lines import DEFAULT_RULES, ComposeRules, Line, Span, TextRun
-from .prepare import prepared
+from .prepare import prepared, with_emergency
 from .realise import compromise, realise_line
 from .verify import check_lines
 
@@ -70,14 +70,29 @@ def compose_noted(runs: Sequence[TextRun], measure: float, faces: Mapping[str, F
     if rules.align not in ("justify", "start", "center"):
         raise PinbanError(f"unknown alignment {rules.align!r}", where=where,
                           hint="use justify, start or center")
-    par = prepared([r for r in runs if r.text], faces, rules, where)
+    runs = [r for r in runs if r.text]
+    par = prepared(runs, faces, rules, where)
     if par is None:
         return (), ()
     breaks = best_breaks(par, measure)
+    for keep_marks in (True, False):
+        too_long = overfull(par, measure, breaks)
+        if not too_long:
+            break
+        # never over the measure: break what no rule lets break at a grapheme boundary
+        par = with_emergency(runs, faces, rules, too_long, keep_marks, where)
+        breaks = best_breaks(par, measure)
     last = len(breaks) - 1
     lines = tuple(realise_line(par, measure, s, e, i == last) for i, (s, e) in enumerate(breaks))
     notes = ((i, compromise(par, measure, s, e, i == last)) for i, (s, e) in enumerate(breaks))
-    return lines, tuple((i, kind) for i, kind in notes if kind)
+    return lines, tuple((i, kind) for i, kinds in notes for kind in kinds)
+
+
+def overfull(par, measure: float, breaks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text spans of the lines wider than the measure."""
+    cells, last = par.cells, len(breaks) - 1
+    return [(cells[s].start, cells[e - 1].start + len(cells[e - 1].text))
+            for i, (s, e) in enumerate(breaks) if "overfull" in compromise(par, measure, s, e, i == last)]
 
 
 __all__ = ["ComposeRules", "Line", "Span", "TextRun", "check_lines", "compose", "compose_noted"]

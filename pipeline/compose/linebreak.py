@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 
+from .breaks import BREAK, EMERGENCY, HYPHEN
 from .prepare import EPS, Paragraph
 
 LINE_PENALTY = 30.0   # per line: among lines within the bounds, fewer lines win (copyfit)
@@ -21,11 +22,13 @@ SHRINK = 3.0          # badness of compressing every optional mark fully: well b
 INFEASIBLE = 1e8      # a line that cannot be flush within the bounds (loose or ragged)
 OVERFULL = 1e12       # a line wider than the measure even with all compression
 LONE = 1e7            # 孤字
+HYPHEN_COST = 3000.0  # a hyphenated line end: about a line widened to 60 % of its bound
+EMERGENCY_COST = 1e11  # a break no rule allows: only when a token is wider than the line
 
 
-def fit_cost(d: float, o: float, g: int, last: bool, justify: bool, max_gap: float, em: float) -> float:
+def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float) -> float:
     """The cost of a line `d` pt short of its measure (negative: too long) that has `o` pt of
-    optional compression and `g` stretchable gaps; the 孤字 penalty comes on top."""
+    optional compression and `g` pt of capacity to widen; the 孤字 penalty comes on top."""
     if d < -EPS:
         if -d > o + EPS:
             return OVERFULL * (1 - d)
@@ -33,18 +36,23 @@ def fit_cost(d: float, o: float, g: int, last: bool, justify: bool, max_gap: flo
     elif last or (justify and d <= EPS):
         bad = 0.0
     elif justify:
-        r = d / (g * max_gap) if g else math.inf
+        r = d / g if g > EPS else math.inf
         if r > 1 + EPS:
-            return INFEASIBLE * (1 + (r if g else d))
+            return INFEASIBLE * (1 + (r if g > EPS else d))
         bad = 100 * r ** 3
     else:
         bad = 100 * (d / em) ** 2   # ragged: prefer full lines
     return (LINE_PENALTY + bad) ** 2
 
 
+def break_cost(kind: int) -> float:
+    """What ending a line at this kind of break costs on top of the line's fit."""
+    return HYPHEN_COST if kind == HYPHEN else EMERGENCY_COST if kind == EMERGENCY else 0.0
+
+
 def line_cost(par: Paragraph, measure: float, s: int, e: int, last: bool) -> float:
     w, o, g = par.measure_line(s, e, last)
-    cost = fit_cost(measure - w, o, g, last, par.justify, par.max_gap, par.em)
+    cost = fit_cost(measure - w, o, g, last, par.justify, par.em)
     if last and par.rules.avoid_lone_char and s != par.first and par.pr[e] - par.pr[s] == 1:
         cost += LONE
     return cost
@@ -57,68 +65,83 @@ def best_breaks(par: Paragraph, measure: float) -> list[tuple[int, int]]:
 
 
 def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int]] | None:
-    """Dynamic programming over the break candidates, in order of position."""
+    """Dynamic programming over the break candidates, in order of position. The state is a
+    line start and whether the line before it ended with a hyphen: two hyphenated lines in a
+    row are never taken."""
     first, last = par.first, par.last
     if first >= last:
         return None
     inf = math.inf
-    total = [inf] * (par.n + 1)   # best cost of the paragraph up to a line start
-    prev_s = [-1] * (par.n + 1)
-    prev_e = [-1] * (par.n + 1)
-    total[first] = 0.0
-    final_cost, final_s = inf, -1
-    ends, nexts, end_q = par.ends, par.nexts, par.end_q
+    states = 2 if par.hyphens else 1
+    total = [[inf] * (par.n + 1) for _ in range(states)]   # best cost up to a line start
+    back: list[dict[int, tuple[int, int, int]]] = [{} for _ in range(states)]
+    total[0][first] = 0.0
+    final_cost, final = inf, (-1, 0)
+    ends, nexts, end_q, kinds, extra = par.ends, par.nexts, par.end_q, par.kinds, par.extra
     pw, pg, po, ps, pq = par.pw, par.pg, par.po, par.ps, par.pq
     blank, mand, opt, status = par.blank, par.mand, par.opt, par.status
-    justify, max_gap, em, em2 = par.justify, par.max_gap, par.em, 2 * par.em
+    justify, em, em2 = par.justify, par.em, 2 * par.em
     limit = INFEASIBLE if strict else inf
     n_ends = len(ends)
     for s in [first, *nexts]:
-        base = total[s]
-        if base == inf:
-            continue
-        # the rest as the last line, unless it is certainly overfull
-        if not strict or pw[last] - pw[s] - (po[last] - po[s]) - em2 <= width:
-            cost = line_cost(par, width, s, last, True)
-            if cost < limit and base + cost < final_cost - EPS:
-                final_cost, final_s = base + cost, s
-        avail = width - (par.indent if s == first else 0.0)
-        k = bisect.bisect_right(ends, s)
-        if justify:
-            # a line that cannot reach the measure fully widened is infeasible; in the
-            # relaxed pass the longest of them stays a candidate
-            k = max(k, bisect.bisect_left(end_q, pq[s] + avail - EPS) - (0 if strict else 1))
-        pw_s, pg_s, po_s, ps_s, blank_s = pw[s], pg[s], po[s], ps[s], blank[s]
-        tried = False
-        while k < n_ends:
-            e = ends[k]
-            k += 1
-            # measure_line, inline: this loop is the composer's hot path
-            w = pw[e] - pw_s + pg[e - 1] - pg_s
-            o = po[e] - po_s
-            if blank_s:
-                m, op = status(s, s, e, False)
-                w += mand[s] - m
-                o += op - opt[s]
-            if e - 1 != s and blank[e - 1]:
-                m, op = status(e - 1, s, e, False)
-                w += mand[e - 1] - m
-                o += op - opt[e - 1]
-            d = avail - w
-            if d < -o - EPS and (strict or tried):
-                break
-            cost = fit_cost(d, o, ps[e - 1] - ps_s, False, justify, max_gap, em)
-            tried = True
-            if cost >= limit:
+        for h in range(states):
+            base = total[h][s]
+            if base == inf:
                 continue
-            nxt = nexts[k - 1]
-            if base + cost < total[nxt] - EPS:
-                total[nxt], prev_s[nxt], prev_e[nxt] = base + cost, s, e
-    if final_s < 0:
+            # the rest as the last line, unless it is certainly overfull
+            if not strict or pw[last] - pw[s] - (po[last] - po[s]) - em2 <= width:
+                cost = line_cost(par, width, s, last, True)
+                if cost < limit and base + cost < final_cost - EPS:
+                    final_cost, final = base + cost, (s, h)
+            avail = width - (par.indent if s == first else 0.0)
+            k = bisect.bisect_right(ends, s)
+            if justify:
+                # a line that cannot reach the measure fully widened is infeasible; in the
+                # relaxed pass the longest of them stays a candidate, back to a plain break
+                reach = bisect.bisect_left(end_q, pq[s] + avail - EPS)
+                if not strict:
+                    reach -= 1
+                    while reach > k and kinds[reach] != BREAK:
+                        reach -= 1
+                k = max(k, reach)
+            pw_s, pg_s, po_s, ps_s, blank_s = pw[s], pg[s], po[s], ps[s], blank[s]
+            tried = False
+            while k < n_ends:
+                e = ends[k]
+                kind = kinds[k]
+                # measure_line, inline: this loop is the composer's hot path
+                w = pw[e] - pw_s + pg[e - 1] - pg_s + extra[k]
+                o = po[e] - po_s
+                if blank_s:
+                    m, op = status(s, s, e, False)
+                    w += mand[s] - m
+                    o += op - opt[s]
+                if e - 1 != s and blank[e - 1]:
+                    m, op = status(e - 1, s, e, False)
+                    w += mand[e - 1] - m
+                    o += op - opt[e - 1]
+                d = avail - w
+                k += 1
+                if d < -o - EPS and (strict or tried) and kind != HYPHEN:
+                    break     # longer lines only get longer (a hyphen line may be the exception)
+                cost = fit_cost(d, o, ps[e - 1] - ps_s, False, justify, em)
+                tried = True
+                if kind != BREAK:
+                    if (strict and kind == EMERGENCY) or (h and kind == HYPHEN):
+                        continue          # never two hyphenated lines in a row
+                    cost += break_cost(kind)
+                if cost >= limit:
+                    continue
+                nxt, nh = nexts[k - 1], int(kind == HYPHEN)
+                if base + cost < total[nh][nxt] - EPS:
+                    total[nh][nxt] = base + cost
+                    back[nh][nxt] = (s, h, e)
+    if final[0] < 0:
         return None
-    lines = [(final_s, last)]
-    s = final_s
-    while s != first:
-        lines.append((prev_s[s], prev_e[s]))
-        s = prev_s[s]
+    s, h = final
+    lines = [(s, last)]
+    while s != first or h:
+        ps_, ph, e = back[h][s]
+        lines.append((ps_, e))
+        s, h = ps_, ph
     return lines[::-1]

@@ -17,7 +17,9 @@ class ComposeRules:
     indent_em: float = 2.0
     align: str = "justify"            # "justify" | "start" | "center"
     max_stretch_em: float = 0.25
-    cjk_latin_gap_em: float = 0.125
+    cjk_latin_gap_em: float = 0.125             # fixed, typed as a space or not
+    word_space_em: tuple[float, float] = (0.25, 0.5)   # a word space between Latin words, min–max
+    hyphenate: bool = True                      # English words, house bounds (breaks.py)
     pair_em: float = 1.5
     avoid_lone_char: bool = True
 
@@ -34,6 +36,7 @@ class Span:
     tracking: float                # pt after every character (CSS letter-spacing)
     features: tuple[str, ...]
     width: float                   # shaped advances + len(text) * tracking
+    added: bool = False            # not in the source: the hyphen of a hyphenated line end
 
 
 @dataclass(frozen=True)

@@ -4,21 +4,20 @@ at other measures."""
 
 from __future__ import annotations
 
-import re
+import bisect
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import PinbanError
 from ..fonts import Face
-from .chars import BREAKING_SPACE, MARKS, NO_END, NO_START, OPENING, PAIRED_2EM, PUNCT, is_cjk
+from .breaks import EMERGENCY, HYPHEN, grapheme_breaks, opportunities, vetoed
+from .chars import BREAKING_SPACE, MARKS, OPENING, PAIRED_2EM, PUNCT, is_cjk, word_char
 from .lines import ComposeRules, TextRun
-
-# Latin words and digit runs, never split (rule 5): joiners inside, units after.
-WORD_RE = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[.,:/\-'_&+][0-9A-Za-z\u00C0-\u024F]+)*[%‰℃°]?")
-
 
 HAN, MARK, WORD_HEAD, WORD_TAIL, SPACE, GROUP_HEAD, GROUP_TAIL, OTHER = range(8)
 GLUED = (WORD_HEAD, GROUP_HEAD)   # no break and no tracking after these: the unit goes on
+WORDS = (WORD_HEAD, WORD_TAIL)
 
 
 EPS = 1e-9
@@ -55,18 +54,28 @@ def check_chars(text: str, face: Face, offset: int, where: str) -> None:
                 where=where, hint="replace the character or set it in a face that has it")
 
 
-def cell_tokens(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, kind) pieces of one run's text."""
+def cell_tokens(text: str, cuts: tuple[int, ...] = ()) -> list[tuple[int, int, int]]:
+    """(start, end, kind) pieces of one run's text; a word is cut at the relative positions
+    `cuts` (its break opportunities), each piece being all but its last character (glued) and
+    its last character (which carries the gap after the piece)."""
     out: list[tuple[int, int, int]] = []
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        m = WORD_RE.match(text, i) if ch.isascii() or "\u00C0" <= ch <= "\u024F" else None
-        if m and m.end() > i:
-            j = m.end()
-            if j - i > 1:
-                out.append((i, j - 1, WORD_HEAD))
-            out.append((j - 1, j, WORD_TAIL))
+        if word_char(ch):
+            j = i + 1
+            while j < n and word_char(text[j]):
+                j += 1
+            k = bisect.bisect_right(cuts, i)
+            bounds = [i]
+            while k < len(cuts) and cuts[k] < j:
+                bounds.append(cuts[k])
+                k += 1
+            bounds.append(j)
+            for a, b in itertools.pairwise(bounds):
+                if b - a > 1:
+                    out.append((a, b - 1, WORD_HEAD))
+                out.append((b - 1, b, WORD_TAIL))
             i = j
             continue
         pair = text[i:i + 2]
@@ -104,16 +113,17 @@ def remember(cache: dict, key: tuple, value):
     return value
 
 
-def run_cells(text: str, face: Face, size: float, offset: int, where: str) -> tuple[Cell, ...]:
+def run_cells(text: str, face: Face, size: float, offset: int, cuts: tuple[int, ...],
+              where: str) -> tuple[Cell, ...]:
     """The cells of one run (cached: copyfit composes the same runs again and again)."""
-    key = (text, face, size, offset)
+    key = (text, face, size, offset, cuts)
     cells = RUN_CACHE.get(key)
     if cells is not None:
         return cells
     check_chars(text, face, offset, where)
     out = []
     fwid = ("fwid",) if "fwid" in face.features else ()
-    for a, b, kind in cell_tokens(text):
+    for a, b, kind in cell_tokens(text, cuts):
         piece = text[a:b]
         features = fwid if "—" in piece else ()    # a true 1-em dash, whatever the script run
         width = face.advance(piece, size, features)
@@ -134,24 +144,35 @@ def run_cells(text: str, face: Face, size: float, offset: int, where: str) -> tu
     return remember(RUN_CACHE, key, tuple(out))
 
 
-def make_cells(runs: Sequence[TextRun], faces: Mapping[str, Face], where: str) -> list[Cell]:
+def make_cells(runs: Sequence[TextRun], faces: Mapping[str, Face], breaks: Mapping[int, int],
+               where: str) -> list[Cell]:
+    """The paragraph's cells, cut at every break opportunity (absolute positions `breaks`)."""
     cells: list[Cell] = []
     offset = 0
+    points = sorted(breaks)
     for run in runs:
         face = faces.get(run.face)
         if face is None:
             raise PinbanError(f"face {run.face!r} is not one of the style's faces {sorted(faces)}",
                               where=where, hint="name a face defined in the house style")
-        cells += run_cells(run.text, face, run.size, offset, where)
-        offset += len(run.text)
+        end = offset + len(run.text)
+        lo, hi = bisect.bisect_right(points, offset), bisect.bisect_left(points, end)
+        cuts = tuple(p - offset for p in points[lo:hi])
+        cells += run_cells(run.text, face, run.size, offset, cuts, where)
+        offset = end
     return cells
 
 
 class Paragraph:
     """Cells plus prefix sums, so any candidate line is measured in O(1). Independent of the
-    measure, so it is cached per paragraph."""
+    measure, so it is cached per paragraph.
 
-    def __init__(self, cells: list[Cell], rules: ComposeRules) -> None:
+    Each gap after a cell has a natural width (`gap`, as tracking) and a capacity to widen
+    (`cap`, pt): a CJK gap up to max_stretch_em, a word space up to the house maximum, the
+    CJK–Latin gap (typed or not) none. A justified line widens its gaps in proportion to their
+    capacities, so every gap reaches its bound together."""
+
+    def __init__(self, cells: list[Cell], rules: ComposeRules, breaks: Mapping[int, int]) -> None:
         self.cells = cells
         self.rules = rules
         n = len(cells)
@@ -161,29 +182,64 @@ class Paragraph:
         self.indent = 0.0 if rules.align == "center" else rules.indent_em * em
         self.max_gap = rules.max_stretch_em * em
         self.justify = rules.align == "justify"
-        self.gap = [0.0] * n          # natural gap after each cell
-        self.stretch = [0] * n        # 1 if the gap after the cell may widen
+        self.gap = [0.0] * n          # natural gap after each cell (tracking)
+        self.cap = [0.0] * n          # pt the gap after the cell may widen
         self._gaps()
+        self._spaces()
         self.trig_l = [False] * n     # blank removed by the pair with the cell before
         self.trig_r = [False] * n     # ... with the cell after
         self._pairs()
         for i in range(n - 1):
             a, b = cells[i], cells[i + 1]
             if a.blank and b.blank and (a.blank == "R" or b.blank == "L"):
-                self.stretch[i] = 0   # widening inside a pair would give back the removed blank
+                self.cap[i] = 0.0     # widening inside a pair would give back the removed blank
         self._prefix()
-        self._breaks()
+        self._breaks(breaks)
 
     # gaps and pairs -------------------------------------------------------------------------
 
     def _gaps(self) -> None:
-        cells, gap_em = self.cells, self.rules.cjk_latin_gap_em
+        cells, house = self.cells, self.rules.cjk_latin_gap_em
         for i in range(self.n - 1):
             a, b = cells[i], cells[i + 1]
-            words = (WORD_HEAD, WORD_TAIL)
-            if gap_em and ((a.kind == HAN and b.kind in words) or (a.kind == WORD_TAIL and b.kind == HAN)):
-                self.gap[i] = gap_em * a.size
-            self.stretch[i] = int(a.trackable)
+            if a.kind in GLUED or a.kind == SPACE or b.kind == SPACE:
+                continue               # inside a unit; a space carries its own gap
+            a_word, b_word = a.kind in WORDS, b.kind in WORDS
+            if a_word and b_word:
+                continue               # one word across pieces or runs
+            if (a.kind == HAN and b_word) or (a_word and b.kind == HAN):
+                self.gap[i] = house * a.size   # the house CJK–Latin gap: fixed
+                continue
+            if a.trackable:
+                self.cap[i] = self.max_gap
+
+    def _spaces(self) -> None:
+        """Typed spaces: between CJK and Latin the house gap (fixed); elsewhere a word space,
+        its width held within the house bounds. Spaces after the first of a run are closed."""
+        cells, rules, n = self.cells, self.rules, self.n
+        i = 0
+        while i < n:
+            if cells[i].kind != SPACE:
+                i += 1
+                continue
+            j = i
+            while j < n and cells[j].kind == SPACE:
+                j += 1
+            left = cells[i - 1].kind if i else None
+            right = cells[j].kind if j < n else None
+            sp = cells[i]
+            cjk = (HAN, MARK, GROUP_TAIL)
+            if (left in cjk and right in WORDS) or (left in WORDS and right in cjk):
+                target, cap = rules.cjk_latin_gap_em * sp.size, 0.0
+            else:
+                low, high = rules.word_space_em
+                target = min(max(sp.width, low * sp.size), high * sp.size)
+                cap = high * sp.size - target
+            self.gap[i] = target - sp.width
+            self.cap[i] = cap
+            for k in range(i + 1, j):
+                self.gap[k] = -cells[k].width
+            i = j
 
     def _pairs(self) -> None:
         """Rule 7: in two adjacent marks the blank half between them goes (both for pair_em 1)."""
@@ -223,7 +279,7 @@ class Paragraph:
         n = self.n
         self.pw = [0.0] * (n + 1)   # widths minus interior mandatory compression
         self.pg = [0.0] * (n + 1)   # natural gaps
-        self.ps = [0] * (n + 1)     # stretchable gaps
+        self.ps = [0.0] * (n + 1)   # capacity to widen
         self.po = [0.0] * (n + 1)   # optional compression
         self.pr = [0] * (n + 1)     # 孤字-counting characters
         self.pq = [0.0] * (n + 1)   # a monotone upper bound of the line extent, for bisect
@@ -235,23 +291,17 @@ class Paragraph:
             self.mand[i], self.opt[i] = m, o
             self.pw[i + 1] = self.pw[i] + c.width - m
             self.pg[i + 1] = self.pg[i] + self.gap[i]
-            self.ps[i + 1] = self.ps[i] + self.stretch[i]
+            self.ps[i + 1] = self.ps[i] + self.cap[i]
             self.po[i + 1] = self.po[i] + o
             self.pr[i + 1] = self.pr[i] + c.real
-            self.pq[i + 1] = self.pq[i] + c.width + self.gap[i] + self.max_gap * self.stretch[i]
+            self.pq[i + 1] = self.pq[i] + c.width + max(self.gap[i], 0.0) + self.cap[i]
 
     # break points ---------------------------------------------------------------------------
 
-    def _may_break(self, a: Cell, b: Cell, spaced: bool = False) -> bool:
-        if a.kind in GLUED or a.text[-1] in NO_END or b.text[0] in NO_START:
-            return False
-        # two alphanumerics meeting across a run boundary are still one word
-        return spaced or not (a.text[-1].isalnum() and b.text[0].isalnum()
-                              and a.text[-1].isascii() and b.text[0].isascii())
-
-    def _breaks(self) -> None:
-        """Break candidates (end, next start): the line ends before `end`, the next begins at
-        `next start` (spaces between them are dropped)."""
+    def _breaks(self, breaks: Mapping[int, int]) -> None:
+        """Break candidates (end, next start, kind) from the opportunities: the line ends before
+        `end`, the next begins at `next start` (spaces between them are dropped); a hyphen line
+        is `extra` wider by its added hyphen."""
         cells, n = self.cells, self.n
         first = 0
         while first < n and cells[first].kind == SPACE:
@@ -260,25 +310,29 @@ class Paragraph:
         while last > first and cells[last - 1].kind == SPACE:
             last -= 1
         self.first, self.last = first, last
+        at = {c.start: i for i, c in enumerate(cells)}
         ends: list[int] = []
         nexts: list[int] = []
-        i = first + 1
-        while i < last:
-            if cells[i].kind == SPACE:
-                j = i
-                while cells[j].kind == SPACE:
-                    j += 1
-                if self._may_break(cells[i - 1], cells[j], spaced=True):
-                    ends.append(i)
-                    nexts.append(j)
-                i = j + 1
+        kinds: list[int] = []
+        extra: list[float] = []
+        for pos in sorted(breaks):
+            e = at.get(pos)
+            if e is None or e <= first or e >= last:
                 continue
-            if cells[i - 1].kind != SPACE and self._may_break(cells[i - 1], cells[i]):
-                ends.append(i)
-                nexts.append(i)
-            i += 1
-        self.ends, self.nexts = ends, nexts
-        self.end_q = [self.pq[e] for e in ends]
+            j = e
+            while cells[j].kind == SPACE:
+                j += 1
+            kind = breaks[pos]
+            before = cells[e - 1]
+            ends.append(e)
+            nexts.append(j)
+            kinds.append(kind)
+            extra.append(before.face.advance(HYPHEN_TEXT, before.size) if kind == HYPHEN else 0.0)
+        self.ends, self.nexts, self.kinds, self.extra = ends, nexts, kinds, extra
+        self.end_kind = dict(zip(ends, kinds))
+        self.end_extra = dict(zip(ends, extra))
+        self.end_q = [self.pq[e] + x for e, x in zip(ends, extra)]
+        self.hyphens = HYPHEN in kinds
 
     # measuring a line -----------------------------------------------------------------------
 
@@ -298,8 +352,9 @@ class Paragraph:
             return cell.comp, 0.0        # rule 8 at the line end: the ink is flush
         return 0.0, cell.comp
 
-    def measure_line(self, s: int, e: int, last: bool) -> tuple[float, float, int]:
-        """(natural width incl. indent, optional compression, stretchable gaps) of [s, e)."""
+    def measure_line(self, s: int, e: int, last: bool) -> tuple[float, float, float]:
+        """(natural width incl. indent and an added hyphen, optional compression, capacity to
+        widen) of [s, e)."""
         w = self.pw[e] - self.pw[s] + self.pg[e - 1] - self.pg[s]
         o = self.po[e] - self.po[s]
         blank = self.blank
@@ -313,17 +368,50 @@ class Paragraph:
             o += op - self.opt[e - 1]
         if s == self.first:
             w += self.indent
+        if not last:
+            w += self.end_extra.get(e, 0.0)
         return w, o, self.ps[e - 1] - self.ps[s]
+
+    def hyphenated(self, e: int, last: bool) -> bool:
+        return not last and self.end_kind.get(e) == HYPHEN
+
+
+HYPHEN_TEXT = "-"
+
+
+def paragraph_text(runs: Sequence[TextRun]) -> str:
+    return "".join(r.text for r in runs)
 
 
 def prepared(runs: list[TextRun], faces: Mapping[str, Face], rules: ComposeRules,
-               where: str) -> Paragraph | None:
+             where: str) -> Paragraph | None:
     """The measure-independent preparation of a paragraph (cached)."""
     key = (tuple((r.text, faces.get(r.face), r.size) for r in runs), rules)
     par = PARAGRAPH_CACHE.get(key)
     if par is None:
-        cells = make_cells(runs, faces, where)
+        breaks = breaks_for(paragraph_text(runs), rules)
+        cells = make_cells(runs, faces, breaks, where)
         if not cells:
             return None
-        par = remember(PARAGRAPH_CACHE, key, Paragraph(cells, rules))
+        par = remember(PARAGRAPH_CACHE, key, Paragraph(cells, rules, breaks))
     return par
+
+
+def breaks_for(text: str, rules: ComposeRules) -> dict[int, int]:
+    # hyphens only in justified text: never in headlines and ragged lines
+    return opportunities(text, rules.hyphenate and rules.align == "justify")
+
+
+def with_emergency(runs: list[TextRun], faces: Mapping[str, Face], rules: ComposeRules,
+                   spans: Sequence[tuple[int, int]], keep_marks: bool, where: str) -> Paragraph:
+    """The paragraph again, with a grapheme break allowed inside the text spans [a, b) that no
+    rule lets break and that do not fit the line (the last resort: never over the measure);
+    with `keep_marks`, still never before a no-start or after a no-end mark."""
+    text = paragraph_text(runs)
+    breaks = dict(breaks_for(text, rules))
+    for a, b in spans:
+        for p in grapheme_breaks(text, a, b):
+            if p not in breaks and text[p - 1] != BREAKING_SPACE and text[p] != BREAKING_SPACE \
+                    and not (keep_marks and vetoed(text, p, p)):
+                breaks[p] = EMERGENCY
+    return Paragraph(make_cells(runs, faces, breaks, where), rules, breaks)

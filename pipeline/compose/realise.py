@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from .breaks import EMERGENCY
 from .lines import Line, Span
-from .prepare import EPS, Cell, Paragraph
+from .prepare import EPS, HYPHEN_TEXT, Cell, Paragraph
 
 
-def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> str:
-    """What rule a chosen line had to give up, "" if none."""
+def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tuple[str, ...]:
+    """What rules a chosen line had to give up, () if none."""
     w, o, g = par.measure_line(s, e, last)
     d = measure - w
+    kinds = []
     if d < -o - EPS:
-        return "overfull"
+        kinds.append("overfull")
+    if not last and par.end_kind.get(e) == EMERGENCY:
+        kinds.append("emergency")
     if par.justify and not last and d > EPS:
-        if not g:
-            return "ragged"
-        if d / g > par.max_gap + EPS:
-            return "loose"
+        if g <= EPS:
+            kinds.append("ragged")
+        elif d > g + EPS:
+            kinds.append("loose")
     if last and s != par.first and par.rules.avoid_lone_char and par.pr[e] - par.pr[s] == 1:
-        return "lone-char"
-    return ""
+        kinds.append("lone-char")
+    return tuple(kinds)
 
 
 def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> Line:
@@ -28,13 +32,13 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
     w, o, g = par.measure_line(s, e, last)
     d = measure - w
     ratio = 0.0       # share of the optional compression used
-    widen = 0.0       # pt added at each stretchable gap
+    widen = 0.0       # share of each gap's capacity used
     if d < -EPS and o > EPS:
         ratio = min(1.0, -d / o)
-    elif d > EPS and par.justify and not last and g:
+    elif d > EPS and par.justify and not last and g > EPS:
         widen = d / g
-    gap, stretch, blank = par.gap, par.stretch, par.blank
-    track = [gap[c] + widen if stretch[c] else gap[c] for c in range(s, e)]
+    gap, cap, blank = par.gap, par.cap, par.blank
+    track = [gap[c] + widen * cap[c] for c in range(s, e)]
     track[-1] = 0.0
     feats: list[tuple[str, ...]] = [c.features for c in cells[s:e]]
     for c in range(s, e):
@@ -57,11 +61,15 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
             track[target] += give_back - amount
     x0 = par.indent if first else 0.0
     spans = spans_of(cells[s:e], track, feats, x0)
+    if par.hyphenated(e, last):
+        end, before = spans[-1], cells[e - 1]
+        spans.append(Span(end.x + end.width, HYPHEN_TEXT, before.face.key, before.size, 0.0, (),
+                          par.end_extra[e], added=True))
     content = sum(sp.width for sp in spans)
     if par.rules.align == "center":
         x0 = (measure - content) / 2
         spans = spans_of(cells[s:e], track, feats, x0)
-        width = content
+        width = content   # (no hyphen: only justified text is hyphenated)
     else:
         width = x0 + content
     return Line(tuple(spans), measure, width, cells[s].start,
