@@ -4,8 +4,8 @@ numbers, versions, URLs, e-mail addresses, handles, —— and typed spaces betw
 composed in the house style's body face and rules at measures from 8 to 20 em.
 
 Each property reads the lines the composer returns, with its own measures where check_lines has
-none (the widest word space, where a URL or a number is broken), so a composer that reports its
-own compromises wrongly still fails here.
+none (word spaces and typed CJK–Latin spaces as drawn, where a URL or a number is broken), so a
+composer that reports its own compromises wrongly still fails here.
 """
 
 from __future__ import annotations
@@ -32,8 +32,12 @@ EM = SIZE
 NO_START = set("、，。；：？！”’）〕】》〉」』·—～…")
 NO_END = set("“‘（〔【《〈「『")
 UNBROKEN = ("——", "……")
-# rule 22: where a URL or an e-mail address may break (after the mark); never right after "@"
-URL_BREAKS = set("/.-_?&=#")
+# full-width marks with a blank half (the 2-em —— and …… have none)
+BLANK_HALF = set("，。、；：？！“”‘’（）《》〈〉「」『』【】〔〕")
+# where a URL or an e-mail address may break (README, line breaking: Chicago style; typography.md
+# rule 22 says after / . @ - _ ? & = #): after // and =, before a single / and before . _ ? # - ~ % @ &
+URL_AFTER = set("=")
+URL_BEFORE = set("/._?#-~%@&")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +114,7 @@ def one(kind: str, text: str) -> Paragraph:
 
 def failing_on_main(reason: str):
     """A property the composer does not hold yet: strict, so it is seen the day it passes; the
-    minimal example hypothesis found runs first, every time."""
+    minimal examples hypothesis found run first, every time."""
     return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
 
 
@@ -123,7 +127,7 @@ def set_lines(faces, par: Paragraph, ems: int, indent: float):
 
 def source_of(line) -> str:
     """What the line draws of the source: hyphens the composer adds at a break are not in it."""
-    return "".join(s.text for s in line.spans if not getattr(s, "added", False))
+    return "".join(s.text for s in line.spans if not s.added)
 
 
 def right_edge(line) -> float:
@@ -135,26 +139,52 @@ def breaks(lines) -> list[int]:
     return [a.end for a, b in itertools.pairwise(lines)]
 
 
-def latin_side(ch: str) -> bool:
-    """A glyph of a Latin run: letters, digits, ASCII marks, the dash of «open source — community»."""
-    return not ch.isspace() and ord(ch) < 0x2E80 and ch not in "“”‘’·…"
+def cjk_side(ch: str) -> bool:
+    return ch in HANZI or ch in BLANK_HALF or ch in "—…"
 
 
-def word_spaces(line, faces) -> list[float]:
-    """The blank across each space the line draws between two Latin-side glyphs: from the end of
-    the advance of the glyph before (its tracking not included) to the pen of the glyph after."""
-    drawn = []  # (char, x, untracked advance)
+def spaces_drawn(line, faces, par: Paragraph) -> list[tuple[bool, str, float]]:
+    """Each space the line draws between two glyphs, as (between two Latin-side tokens — a word
+    space, not a typed CJK–Latin space —, the two glyphs, the blank): from where the glyph before
+    ends (its advance as shaped in its span, kerning included, not its tracking) to the pen of the
+    glyph after."""
+    kinds = {}
+    for start, end, kind in par.spans:
+        kinds.update(dict.fromkeys(range(start, end), kind))
+    drawn = []  # (source offset or None for an added hyphen, char, pen x, end of its advance)
+    at = line.start
     for s in line.spans:
-        x = s.x
-        for ch in s.text:
-            advance = faces[s.face].advance(ch, s.size, s.features)
-            drawn.append((ch, x, advance))
-            x += advance + s.tracking
-    return [xb - xa - wa for (a, xa, wa), (sp, _, _), (b, xb, _) in zip(drawn, drawn[1:], drawn[2:])
-            if sp == " " and latin_side(a) and latin_side(b)]
+        face = faces[s.face]
+        shaped = [face.advance(s.text[:k], s.size, s.features) if k else 0.0 for k in range(len(s.text) + 1)]
+        for k, ch in enumerate(s.text):
+            drawn.append((None if s.added else at, ch, s.x + shaped[k] + k * s.tracking,
+                          s.x + shaped[k + 1] + k * s.tracking))
+            at += 0 if s.added else 1
+    out = []
+    for (i, a, _, end_a), (_, sp, _, _), (j, b, pen_b, _) in zip(drawn, drawn[1:], drawn[2:]):
+        if sp == " " and i is not None and j is not None:
+            # a space inside a Latin token (open source) or between two Latin-side tokens
+            out.append((CJK not in (kinds.get(i), kinds.get(j)), a + b, pen_b - end_a))
+    return out
 
 
 # --- properties -------------------------------------------------------------------------------
+#
+# Some paragraphs cannot be set within the bounds at all: 中中中72.3% at 8 em, indented, does not fit
+# on one line (8.04 em) and 72.3% never breaks, so 中中中 is widened 1.5 em; GitHub GitHub at 8 em,
+# indented, leaves «GitHub» alone on a line with no gap to widen and no hyphen (a name). The
+# composer must then say so (compose_noted: loose, ragged, emergency), and the bounds hold on every
+# line it does not declare; a line declared ragged must have no gap it could have widened.
+
+
+def declared(notes, *kinds: str) -> set[int]:
+    """Lines the composer declares a compromise of one of these kinds."""
+    return {i for i, kind in notes if kind in kinds}
+
+
+def widening(line, runs, measure, faces, rules) -> float:
+    """check_lines' widest gap (em) on this one line."""
+    return check_lines(runs, [line], measure, faces, rules)[1]
 
 
 @PROPERTY
@@ -169,30 +199,46 @@ def test_nothing_is_lost_or_doubled(faces, par, ems, indent) -> None:
         assert a.end <= b.start and text[a.end:b.start].strip(" ") == "", (a.end, b.start)
 
 
-@failing_on_main("«https://example.org/docs/guide/install.html» at 8 em: the line «example.org/docs/guide/install.html» "
-                 "ends 87.07 pt over the measure (broken only after https://, no grapheme break)")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=one(ADDRESS, "https://example.org/docs/guide/install.html"), ems=8, indent=0.0)
+@example(par=one(LATIN, "PINBAN_BOT_AUTO_CLOSE_WONTFIX_AFTER_DAYS"), ems=8, indent=2.0)
 def test_no_line_is_wider_than_its_measure(faces, par, ems, indent) -> None:
     _, _, lines, _ = set_lines(faces, par, ems, indent)
     over = [(source_of(l), round(right_edge(l) - ems * EM, 2)) for l in lines if right_edge(l) > ems * EM + 0.01]
     assert over == []
 
 
-@failing_on_main("«open source — community» at 8 em: the word spaces of its line «open source —» are 0.66 em "
-                 "(indented 2 em, «source —» is widened 1.748 em); «https://example.org/docs/guide/install.html» at "
-                 "8 em: its line «https://» is widened 1.486 em")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=one(LATIN, "open source — community"), ems=8, indent=0.0)
 @example(par=one(ADDRESS, "https://example.org/docs/guide/install.html"), ems=8, indent=0.0)
 def test_no_gap_is_wider_than_half_an_em(faces, par, ems, indent) -> None:
-    runs, rules, lines, _ = set_lines(faces, par, ems, indent)
-    _, widest = check_lines(runs, lines, ems * EM, faces, rules)
-    assert widest <= 0.5 + 1e-6, f"a gap widened {widest:.3f} em"
-    spaces = [(source_of(l), round(g / EM, 3)) for l in lines for g in word_spaces(l, faces) if g > 0.5 * EM + 0.01]
-    assert spaces == [], "a word space over 0.5 em"
+    """On every line not declared loose: no gap widened beyond 0.5 em (check_lines), no word space
+    between Latin words over 0.5 em (measured here); on every line, no word space under 0.25 em."""
+    runs, rules, lines, notes = set_lines(faces, par, ems, indent)
+    loose = declared(notes, "loose", "emergency")
+    for n, line in enumerate(lines):
+        words = [round(g / EM, 3) for word, _, g in spaces_drawn(line, faces, par) if word]
+        assert all(g >= 0.25 - 0.002 for g in words), f"«{source_of(line)}»: word spaces {words} em"
+        if n in loose:
+            continue
+        gap = widening(line, runs, ems * EM, faces, rules)
+        assert gap <= 0.5 + 1e-6, f"«{source_of(line)}»: a gap widened {gap:.3f} em, undeclared"
+        assert all(g <= 0.5 + 0.002 for g in words), f"«{source_of(line)}»: word spaces {words} em, undeclared"
+
+
+@PROPERTY
+@given(par=paragraphs(), ems=measures, indent=indents)
+@example(par=Paragraph("开源 GitHub 项目", ((0, 2, CJK), (3, 9, LATIN), (10, 12, CJK))), ems=8, indent=0.0)
+def test_a_typed_space_between_chinese_and_latin_is_the_house_gap(faces, par, ems, indent) -> None:
+    """Rule 25: a space typed between a hanzi and a Latin word or number is the house gap, on
+    every line (beside a mark it is not: a full-width mark keeps its own blank half)."""
+    _, rules, lines, _ = set_lines(faces, par, ems, indent)
+    for line in lines:
+        typed = [round(g / EM, 3) for word, pair, g in spaces_drawn(line, faces, par)
+                 if not word and set(pair) & set(HANZI)]
+        assert all(abs(g - rules.cjk_latin_gap_em) <= 0.002 for g in typed), f"«{source_of(line)}»: {typed} em"
 
 
 @PROPERTY
@@ -206,19 +252,26 @@ def test_no_line_starts_or_ends_with_a_forbidden_mark(faces, par, ems, indent) -
         assert text[a.end - 1 : a.end + 1] not in UNBROKEN or b.start != a.end, f"{text[a.end - 1 : a.end + 1]} split"
 
 
-@failing_on_main("«GitHub GitHub» at 8 em, indented: the first line «GitHub» ends 21.97 pt short (no gap to "
-                 "widen, no hyphen); «https://example.org/docs/guide/install.html 57,610» at 8 em: the line "
-                 "«example.org/docs/guide/install.html» ends 87.07 pt over")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=one(LATIN, "GitHub GitHub"), ems=8, indent=2.0)
 @example(par=Paragraph("https://example.org/docs/guide/install.html 57,610", ((0, 43, ADDRESS), (44, 50, NUMBER))),
          ems=8, indent=0.0)
 def test_every_line_but_the_last_is_flush(faces, par, ems, indent) -> None:
-    _, _, lines, _ = set_lines(faces, par, ems, indent)
-    ragged = [(source_of(l), round(right_edge(l) - ems * EM, 2)) for l in lines[:-1]
-              if abs(right_edge(l) - ems * EM) > 0.01]
-    assert ragged == []
+    """Except a line the composer declares ragged — and then it has no gap to widen: no word
+    space, no hanzi beside a Chinese character (the CJK–Latin gap is fixed) — or broken at a
+    grapheme of last resort."""
+    _, _, lines, notes = set_lines(faces, par, ems, indent)
+    excused = declared(notes, "ragged", "emergency")
+    ragged = [(source_of(l), round(right_edge(l) - ems * EM, 2)) for n, l in enumerate(lines[:-1])
+              if abs(right_edge(l) - ems * EM) > 0.01 and n not in excused]
+    assert ragged == [], "not flush, undeclared"
+    for n in declared(notes, "ragged"):
+        text = source_of(lines[n])
+        # a gap beside a hanzi may widen (between two marks it would give back a removed blank)
+        gaps = [a + b for a, b in itertools.pairwise(text) if cjk_side(a) and cjk_side(b) and {a, b} & set(HANZI)]
+        gaps += [pair for word, pair, _ in spaces_drawn(lines[n], faces, par) if word]
+        assert gaps == [], f"«{text}» declared ragged, but it has gaps to widen: {gaps}"
 
 
 def broken_tokens(par: Paragraph, lines):
@@ -230,30 +283,46 @@ def broken_tokens(par: Paragraph, lines):
                 yield n, par.text[start:end], kind, par.text[at - 1]
 
 
-@failing_on_main("press@example.org at 8 em and «中中中中中中@lin-typeset» at 8 em are broken right after the @")
+@failing_on_main("«中v2.4.0-rc.1» at 8 em, indented: the version is broken after its hyphen (v2.4.0- | rc.1)")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=one(ADDRESS, "press@example.org"), ems=8, indent=0.0)
 @example(par=Paragraph("中中中中中中@lin-typeset", ((0, 6, CJK), (6, 18, ADDRESS))), ems=8, indent=0.0)
+@example(par=Paragraph("中v2.4.0-rc.1", ((0, 1, CJK), (1, 12, NUMBER))), ems=8, indent=2.0)
 def test_an_address_never_breaks_right_after_at_nor_a_number_inside(faces, par, ems, indent) -> None:
-    _, _, lines, _ = set_lines(faces, par, ems, indent)
-    for _, token, kind, before in broken_tokens(par, lines):
+    """Unless the composer declares a grapheme break of last resort on the line."""
+    _, _, lines, notes = set_lines(faces, par, ems, indent)
+    emergency = declared(notes, "emergency")
+    for n, token, kind, before in broken_tokens(par, lines):
+        if n in emergency:
+            continue
         assert kind != NUMBER, f"the number {token} is broken after {before}"
         assert not (kind == ADDRESS and before == "@"), f"{token} is broken right after @"
 
 
-@failing_on_main("«中中中中中press@example.org» at 8 em is broken before the @, after «press»")
+@failing_on_main("«中中中@lin-typeset» at 8 em, indented: the handle is broken after its hyphen (@lin- | typeset); "
+                 "«中中中中中@lin-typeset» at 11 em: hyphenated inside it (@lin-type- | set); «中中中example.org/a_b-c» "
+                 "at 10 em: broken after a single / (example.org/ | a_b-c)")
 @PROPERTY
 @given(par=paragraphs(), ems=measures, indent=indents)
 @example(par=Paragraph("中中中中中press@example.org", ((0, 5, CJK), (5, 22, ADDRESS))), ems=8, indent=0.0)
-def test_an_address_breaks_only_after_a_url_mark(faces, par, ems, indent) -> None:
-    """Rule 22: a URL, e-mail address or handle breaks after / . - _ ? & = #, or at a grapheme
-    where nothing else fits — and then the composer declares the line."""
+@example(par=Paragraph("中中中@lin-typeset", ((0, 3, CJK), (3, 15, ADDRESS))), ems=8, indent=2.0)
+@example(par=Paragraph("中中中中中@lin-typeset", ((0, 5, CJK), (5, 17, ADDRESS))), ems=11, indent=0.0)
+@example(par=Paragraph("中中中example.org/a_b-c", ((0, 3, CJK), (3, 20, ADDRESS))), ems=10, indent=0.0)
+def test_an_address_breaks_only_at_a_url_break(faces, par, ems, indent) -> None:
+    """The house rule for addresses (README, line breaking): after // or =, before a single / or
+    before . _ ? # - ~ % @ & — or at a grapheme where nothing else fits, and then the composer
+    declares the line."""
     _, _, lines, notes = set_lines(faces, par, ems, indent)
-    noted = {i for i, _ in notes}
+    emergency = declared(notes, "emergency")
     for n, token, kind, before in broken_tokens(par, lines):
-        if kind == ADDRESS:
-            assert before in URL_BREAKS or {n, n + 1} & noted, f"{token} is broken after {before}, undeclared"
+        at = lines[n].end
+        after = par.text[at]
+        if kind == ADDRESS and n not in emergency:
+            single_slash = after == "/" and "/" not in (before, par.text[at + 1 : at + 2])
+            allowed = par.text[at - 2 : at] == "//" or before in URL_AFTER or (after in URL_BEFORE and (
+                after != "/" or single_slash))
+            assert allowed, f"{token} is broken between {before} and {after}, undeclared"
 
 
 def test_the_paragraphs_have_what_the_properties_are_about() -> None:
