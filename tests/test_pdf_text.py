@@ -25,7 +25,7 @@ from .conftest import SAMPLE
 # FIRST fills (about) a paragraph's indented first line; OFFSET[:k] then moves the case k characters
 # along the second line, over more than a line's length: each case meets the line end at every offset.
 FIRST = "政协委员围绕城市更新开"
-OFFSET = "展专题调研形成报告提交全会"
+OFFSET = "展专题调研形成报告提交全"
 TAIL = "并提出建议"
 CASES = {
     "，《": "改革，《方案》出台",
@@ -38,12 +38,14 @@ CASES = {
     "……": "座谈……总结",
     "Latin —": "推动open source — community协作",
     "Latin words": "项目的internationalization and localization工作",
+    "hyphenated word": "推动open-source和peer-reviewed工作",
     "𠮷": "姓𠮷的委员",
     "bold lead": "**他说「好。」《纲要》，**",  # a run-in lead ends the paragraph's bold run here
 }
 OFFSETS = range(len(OFFSET))
 INTRO = "导语：改革，《方案》出台；他说「好。」分为（一）（二）两部分——重点……总结。"
-HYPHENS = "-\u2010"  # an added hyphen is drawn as one of these
+# an added hyphen ends its line; PDFium reads a hyphen that ends a line as U+0002
+HYPHENS = "-\u2010\x02"
 
 
 def paragraph(case: str, k: int) -> str:
@@ -157,6 +159,8 @@ def built(tmp_path_factory):
     assert display.overset is None and len(placed) == len(body)
     # the whole copy on the left page: read straight through, nothing of page 03 comes between
     assert all(not frame.lines for frame in display.pages[1].frames if frame.kind == "column")
+    # the composer hyphenates some Latin word here, so the comparison meets added hyphens
+    assert any(s.added for page in display.pages for frame in page.frames for line in frame.lines for s in line.spans)
     # every case is broken across lines in several places (marks at line starts and ends)
     starts = {}
     for page in display.pages:
@@ -179,7 +183,10 @@ def verdicts(built, reader: str, pdf: str) -> list[str]:
 
 
 # Cases the renderer or a reader does not get back as the source today: (reader, case) → reason.
-KNOWN: dict[tuple[str, str], str] = {}
+KNOWN: dict[tuple[str, str], str] = {
+    ("pypdfium2", "hyphenated word"): "PDFium reads a hyphen of the source that ends a line (peer- | reviewed) as "
+                                      "U+0002, its mark for a hyphen added at a line end: the source's hyphen is lost",
+}
 
 
 def cases():
@@ -215,3 +222,5 @@ def test_the_comparison_finds_a_lost_reordered_or_added_character() -> None:
     # a hyphen at a line end is the composer's; anywhere else it is a character too many
     assert read_in_order(["internationalization"], stream(["interna-", "tionalization"])) == [""]
     assert read_in_order(["internationalization"], stream(["interna-tionalization"]))[0].startswith("not drawn")
+    assert read_in_order(["internationalization"], stream(["interna\x02", "tionalization"])) == [""]
+    assert read_in_order(["peer-reviewed"], stream(["peer\x02", "reviewed"]))[0].startswith("not drawn")
