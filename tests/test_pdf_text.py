@@ -3,10 +3,11 @@ source; DESIGN.md: `pdftotext -raw` reads in content-stream order).
 
 One small edition holds every kind of mark compression the composer does — pairs such as ，《
 。」 ）（ 》， 、“, marks at line starts and ends, the 2-em —— and ……, a dash between Latin words,
-long Latin words, a character beyond the BMP (𠮷) — each case at every offset of a column line. It is built to spread.pdf and pages.pdf and read back twice: with pypdfium2 (the
-project's read-back, pipeline.checks.readback) and with poppler's `pdftotext -raw`. The copy must
-come back character for character, in order, line breaks aside and hyphens the composer adds at
-line ends (they are not in the source).
+long and hyphenated Latin words, a bold lead, a character beyond the BMP (𠮷) — each case at
+every offset of a column line. It is built to spread.pdf and pages.pdf and read back twice: with
+pypdfium2 (the project's read-back, pipeline.checks.readback) and with poppler's `pdftotext -raw`.
+The copy must come back character for character, in order, line breaks aside and hyphens the
+composer adds at line ends (they are not in the source).
 """
 
 from __future__ import annotations
