@@ -325,6 +325,17 @@ def test_coverage_finds_text_the_layout_lost() -> None:
     assert lost and lost[0].code == "text-lost" and "4 of" in lost[0].message
 
 
+def test_a_hyphen_the_composer_adds_is_not_counted_as_placed_text() -> None:
+    ed = load_edition(SAMPLE)
+    block = ed.blocks[1]  # "# 2024年工作回顾", set over two lines with a hyphen added at the break
+    first = tline(block.text[:6], block.id, 0, kind="section", first=True)
+    hyphen = compose.Span(first.spans[0].width, "-", "serif", 9.0, 0.0, (), 3.0, added=True)
+    first = replace(first, spans=(*first.spans, hyphen))
+    second = tline(block.text[6:], block.id, 6, kind="section", last=True, baseline=114.0)
+    placed = display_list([column([first, second])])
+    assert [f for f in L.coverage_findings(placed, ed) if f.block_id == block.id] == []
+
+
 # --- the PDF audit ----------------------------------------------------------------------------
 
 LINES = ["区政协把学习贯彻习近平", "总书记讲话精神作为重大", "政治任务。"]

@@ -185,7 +185,7 @@ def coverage_findings(display: DisplayList, edition: Edition) -> list[Finding]:
         if block_id in overset:
             continue
         lines = sorted(placed.get(block_id, []), key=lambda ln: ln.start)
-        got = squash("".join(ln.text for ln in lines))
+        got = squash("".join(ln.source_text for ln in lines))
         if got == squash(text):
             continue
         msgid = N_("layout placed {got} of {want} characters of “{text}…”") if lines else N_("layout placed nothing of “{text}…”")
