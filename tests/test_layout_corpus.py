@@ -29,12 +29,6 @@ REFUSAL = re.compile(
 )
 # editions with photos or copy enough to fill the spread: they must build, not be refused
 MUST_FILL = {"district-summary", "oss-handbook", "report-130", "report-200"}
-# editions that build but break a rule of the make-up today, and why; the test holds them to
-# building and fails when they break no rule any more, so the entry goes when it is fixed
-BREAKS_A_RULE = {
-    "oss-handbook": "long URLs and identifiers are set over the measure (typography.md rules 22–23 not yet in the "
-                    "composer): a line of 06-c4 overlaps 06-c5 and one runs off the sheet",
-}
 
 
 def boxes(page):
@@ -104,15 +98,9 @@ def test_corpus_edition_builds_a_full_spread_or_is_refused_in_one_line(name, cor
         assert name not in MUST_FILL, f"{name} has photos enough to fill the spread but was refused: {job}"
         return
     assert display.overset is None and display.underset is None
-    try:
-        assert_invariants(display, job.style)
-        findings = makeup_findings(tmp_path / "out" / "spread.pdf", display, job.edition, job.style)
-        assert not findings, [f"{f.where}: {f.message}" for f in findings]
-    except AssertionError:
-        if name in BREAKS_A_RULE:
-            pytest.xfail(BREAKS_A_RULE[name])
-        raise
-    assert name not in BREAKS_A_RULE, f"{name} now meets every rule: take it out of BREAKS_A_RULE"
+    assert_invariants(display, job.style)
+    findings = makeup_findings(tmp_path / "out" / "spread.pdf", display, job.edition, job.style)
+    assert not findings, [f"{f.where}: {f.message}" for f in findings]
 
 
 def test_the_sample_reads_back_with_no_make_up_finding(sample_build):
