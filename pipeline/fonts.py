@@ -99,8 +99,13 @@ class Face:
         # runs, not for Latin runs (it takes a sample language there, which Noto has no locl for).
         if script in ("", "Hani", "Bopo", "Hira", "Kana"):
             buf.language = LANGUAGE
-        hb.shape(self._font, buf, {tag: True for tag in features})
+        hb.shape(self._font, buf, {**NO_LIGATURES, **{tag: True for tag in features}})
         return buf
+
+
+# the renderer sets font-variant-ligatures:none (a ligature would hide letters from the PDF's
+# text and from the audit's glyph count): the widths are measured the same way
+NO_LIGATURES = {"liga": False, "clig": False, "dlig": False, "hlig": False, "calt": False}
 
 
 def _feature_tags(face: hb.Face) -> frozenset[str]:

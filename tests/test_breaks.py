@@ -153,3 +153,27 @@ def test_property_mixed_script_never_over_the_measure(faces, text: str, ems: int
     for a, b in itertools.pairwise(lines):
         assert not source(b).startswith(("—", "，", "。", "）", "》", "”"))
         assert not source(a).endswith(("@", "（", "《", "“"))
+
+
+def test_a_handle_is_an_address_never_hyphenated() -> None:
+    text = "维护者@lin-typeset在分享中说"
+    assert HYPHEN not in opportunities(text).values()
+    assert "@lin" in pieces(text) and "-typeset" in pieces(text)
+
+
+def test_letter_spacing_is_the_last_resort_and_never_in_numbers(faces) -> None:
+    # a line of labels has hardly a gap to widen: its words of letters are letter-spaced
+    text = "类标签如area:compose、area:layout、area:i18n；还有needs-repro、good first issue等。"
+    rules = ComposeRules(indent_em=0)
+    lettered = 0
+    for ems in range(9, 14):
+        lines, notes = compose_noted([TextRun(text, "serif", EM)], ems * EM, faces, rules)
+        found, _ = check_lines([TextRun(text, "serif", EM)], lines, ems * EM, faces, rules)
+        assert [f for f in found if f[0] in ("non-flush", "text")] == [], found
+        for line in lines:
+            for s in line.spans:
+                if s.tracking and any(c.isascii() and c.isalnum() for c in s.text):
+                    assert not any(c.isdigit() for c in s.text)
+                    assert s.tracking <= rules.letter_space_em * EM + 1e-9
+                    lettered += 1
+    assert lettered > 0

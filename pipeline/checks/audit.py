@@ -58,7 +58,9 @@ INDENT_TOL = 0.1    # pt, rule 15
 PAIR_TOL = 0.05     # pt over 1.5 em, rule 7
 GRID_TOL = 0.05     # pt, rule 14
 MAX_GAP_EM = 0.25   # rule 12, the house bound
+GAP_TOL = 0.05      # pt: the renderer places glyphs to about 0.04 pt (a gap set at the bound reads 0.254 em)
 WORD_SPACE_EM = DEFAULT_RULES.word_space_em[1]   # a typed word space, at most
+LETTER_SPACE_EM = DEFAULT_RULES.letter_space_em   # letter-spacing inside a word of letters, at most
 UNIT_GAP_TOL = 0.05  # pt: nothing may space out inside a word, a number, —— or ……
 SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are compressed)
 SLACK = 1.0         # pt around a column when assigning characters to it
@@ -482,12 +484,12 @@ class Auditor:
 
     def spacing(self, line: DrawnLine, gaps: list[tuple[int, float]], worst: float) -> None:
         glyphs = line.glyphs
-        if worst > MAX_GAP_EM + 1e-3:
+        if worst > MAX_GAP_EM + GAP_TOL / self.display.body_size:
             at = max(gaps, key=lambda iw: iw[1] / glyphs[iw[0]].size)[0]
             what, marked, args = N_("a gap is widened {gap:.3f} em, over {bound} em: «{line}»"), glyphs[at:at + 2], {
                 "gap": worst, "bound": MAX_GAP_EM}
         elif (wide_space := max(((self.space_width(glyphs, i) / glyphs[i].size, i) for i in line.spaced
-                                 if i + 1 < len(glyphs)), default=(0.0, 0)))[0] > WORD_SPACE_EM + 1e-3:
+                                 if i + 1 < len(glyphs)), default=(0.0, 0)))[0] > WORD_SPACE_EM + GAP_TOL / self.display.body_size:
             w, at = wide_space
             what, marked, args = N_("a word space is set {gap:.3f} em, over {bound} em: «{line}»"), glyphs[at:at + 2], {
                 "gap": w, "bound": WORD_SPACE_EM}
@@ -496,7 +498,7 @@ class Auditor:
             what, marked, args = N_("{pair} overlap by {by:.2f} pt: «{line}»"), glyphs[i:i + 2], {
                 "pair": glyphs[i].text + glyphs[i + 1].text, "by": -w}
         elif spaced := [(i, w) for i in range(len(glyphs) - 1) if inside_unit(glyphs, i) and i not in line.spaced
-                        and (w := self.spacing_at(glyphs, i)) > UNIT_GAP_TOL]:
+                        and (w := self.spacing_at(glyphs, i)) > UNIT_GAP_TOL + letter_room(glyphs, i)]:
             i, w = spaced[0]
             what, marked, args = N_("spaced out inside {pair} by {by:.3f} pt: «{line}»"), glyphs[i:i + 2], {
                 "pair": glyphs[i].text + glyphs[i + 1].text, "by": w}
@@ -572,6 +574,12 @@ def split_unit(before: Sequence[Glyph], first: str) -> bool:
 
 def alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
+
+
+def letter_room(glyphs: Sequence[Glyph], i: int) -> float:
+    """pt a word of letters may be letter-spaced (the composer's last resort); none in numbers."""
+    a, b = glyphs[i].text, glyphs[i + 1].text
+    return LETTER_SPACE_EM * glyphs[i].size if a.isalpha() and b.isalpha() else 0.0
 
 
 def inside_unit(glyphs: Sequence[Glyph], i: int) -> bool:

@@ -122,7 +122,7 @@ def orphan_findings(page: str, frame: Frame) -> list[Finding]:
         line_finding("warning", "orphan-char", N_("孤字: the paragraph ends with “{text}” alone on its line"),
                      N_("cut or add a few characters so the last line holds two or more"), page, frame, line, i, text=line.text)
         for i, line in enumerate(frame.lines)
-        if line.kind in (BODY, INTRO) and line.last and not line.first and orphan(line.text)
+        if line.kind in (BODY, INTRO) and line.last and not line.first and orphan(line.source_text)
     ]
 
 

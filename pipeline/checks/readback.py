@@ -72,6 +72,8 @@ def page_chars(textpage, left: float, top: float, raw) -> list[Char]:
             low = raw.FPDFText_GetUnicode(tp, i + 1)
             if 0xDC00 <= low <= 0xDFFF:
                 code, low_half = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), i + 1
+        if code == 2:
+            code = 0x2D   # PDFium reports a hyphen at a line end as U+0002 (it takes it for a soft one)
         text = chr(code) if code else ""
         if not text or text in "\r\n":
             continue

@@ -28,15 +28,19 @@ BREAK, HYPHEN, EMERGENCY = 1, 2, 3
 
 LOCALE = "zh"
 
-# Tokens that break by their own rules (Chicago-style): after "//", "=", before a single "/"
-# and before . _ ? # - ~ % @ & — so the line end never looks like a hyphenated word or an
-# address cut at its "@".
+# Tokens that break by their own rules (Chicago-style): after "//", "=" and a label's ":",
+# before a single "/" and before . _ ? # - ~ % @ & — so the line end never looks like a
+# hyphenated word or an address cut at its "@".
 _URL_END = r"[^\s\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014\u3400-\u9fff]"
-URL_RE = re.compile(rf"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.){_URL_END}+")
+URL_RE = re.compile(rf"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.){_URL_END}+"
+                    rf"|(?<![A-Za-z0-9@._-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{{2,}}/{_URL_END}*")   # example.org/docs
+VERSION_RE = re.compile(r"(?<![A-Za-z0-9.])[vV]?\d+(?:\.\d+)+(?:-[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)?")  # 2.3.1-rc.1
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+HANDLE_RE = re.compile(r"(?<![A-Za-z0-9_.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")   # @lin-typeset
 PATH_RE = re.compile(r"(?<![A-Za-z0-9_/])(?:~|\.\.?)?(?:/[A-Za-z0-9_.+-]+){2,}/?")
 CODE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+(?:\(\))?"
-                     r"|[A-Za-z0-9]*_[A-Za-z0-9_]+")
+                     r"|[A-Za-z0-9]*_[A-Za-z0-9_]+"
+                     r"|[A-Za-z][A-Za-z0-9-]*(?::[A-Za-z][A-Za-z0-9-]*)+")    # labels: area:compose
 TRAILING = ".,;:!?)]}'\""        # sentence punctuation after an address is not part of it
 BEFORE = frozenset("/._?#-~%@&")
 AFTER = frozenset("=")
@@ -76,9 +80,9 @@ def icu_breaks(text: str) -> set[int]:
 
 
 def address_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of URLs, e-mail addresses, paths and code identifiers, without overlaps."""
+    """[start, end) of URLs, e-mail addresses, @handles, paths and code identifiers, without overlaps."""
     found: list[tuple[int, int]] = []
-    for pattern in (URL_RE, EMAIL_RE, PATH_RE, CODE_RE):
+    for pattern in (URL_RE, EMAIL_RE, HANDLE_RE, PATH_RE, VERSION_RE, CODE_RE):
         for m in pattern.finditer(text):
             a, b = m.start(), m.end()
             while b > a + 1 and text[b - 1] in TRAILING and not text[a:b - 1].endswith("("):
@@ -101,7 +105,8 @@ def address_breaks(token: str) -> set[int]:
         if a == "/" and b == "/":
             continue
         before = b in BEFORE and not (b == "/" and nxt == "/") and a not in BEFORE | AFTER | {":"}
-        if before or a in AFTER or (a == "/" and token[j - 2:j] == "//"):
+        label = a == ":" and b.isalpha() and token[j - 2:j - 1].isalnum()   # area:|compose, not https:|//
+        if before or label or a in AFTER or (a == "/" and token[j - 2:j] == "//"):
             out.add(j)
     return out
 
@@ -145,6 +150,8 @@ def all_opportunities(text: str) -> dict[int, int]:
         if not vetoed(text, q, p):
             out[q] = BREAK
     for a, b in addresses:
+        if VERSION_RE.fullmatch(text, a, b):
+            continue                      # a version is one unit, like a number
         for j in address_breaks(text[a:b]):
             out[a + j] = BREAK
     for m in LETTERS_RE.finditer(text):

@@ -23,12 +23,14 @@ INFEASIBLE = 1e8      # a line that cannot be flush within the bounds (loose or 
 OVERFULL = 1e12       # a line wider than the measure even with all compression
 LONE = 1e7            # 孤字
 HYPHEN_COST = 3000.0  # a hyphenated line end: about a line widened to 60 % of its bound
+LETTERED = 400.0      # a line letter-spaced: after every gap is at its bound (well above 100)
 EMERGENCY_COST = 1e11  # a break no rule allows: only when a token is wider than the line
 
 
-def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float) -> float:
+def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float, letters: float = 0.0) -> float:
     """The cost of a line `d` pt short of its measure (negative: too long) that has `o` pt of
-    optional compression and `g` pt of capacity to widen; the 孤字 penalty comes on top."""
+    optional compression, `g` pt of capacity to widen its gaps and `letters` pt to letter-space
+    its words (the last resort); the 孤字 penalty comes on top."""
     if d < -EPS:
         if -d > o + EPS:
             return OVERFULL * (1 - d)
@@ -38,7 +40,10 @@ def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float)
     elif justify:
         r = d / g if g > EPS else math.inf
         if r > 1 + EPS:
-            return INFEASIBLE * (1 + (r if g > EPS else d))
+            if letters > EPS and d <= g + letters + EPS:
+                return (LINE_PENALTY + 100 + LETTERED + 100 * ((d - g) / letters) ** 3) ** 2
+            room = g + letters
+            return INFEASIBLE * (1 + (d / room if room > EPS else d))
         bad = 100 * r ** 3
     else:
         bad = 100 * (d / em) ** 2   # ragged: prefer full lines
@@ -52,7 +57,7 @@ def break_cost(kind: int) -> float:
 
 def line_cost(par: Paragraph, measure: float, s: int, e: int, last: bool) -> float:
     w, o, g = par.measure_line(s, e, last)
-    cost = fit_cost(measure - w, o, g, last, par.justify, par.em)
+    cost = fit_cost(measure - w, o, g, last, par.justify, par.em, 0.0 if last else par.letters(s, e))
     if last and par.rules.avoid_lone_char and s != par.first and par.pr[e] - par.pr[s] == 1:
         cost += LONE
     return cost
@@ -80,7 +85,7 @@ def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int
     ends, nexts, end_q, kinds, extra = par.ends, par.nexts, par.end_q, par.kinds, par.extra
     pw, pg, po, ps, pq = par.pw, par.pg, par.po, par.ps, par.pq
     blank, mand, opt, status = par.blank, par.mand, par.opt, par.status
-    justify, em, em2 = par.justify, par.em, 2 * par.em
+    justify, em, em2, lead, letters = par.justify, par.em, 2 * par.em, par.lead, par.letters
     limit = INFEASIBLE if strict else inf
     n_ends = len(ends)
     for s in [first, *nexts]:
@@ -93,7 +98,7 @@ def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int
                 cost = line_cost(par, width, s, last, True)
                 if cost < limit and base + cost < final_cost - EPS:
                     final_cost, final = base + cost, (s, h)
-            avail = width - (par.indent if s == first else 0.0)
+            avail = width - (par.indent if s == first else 0.0) - lead.get(s, 0.0)
             k = bisect.bisect_right(ends, s)
             if justify:
                 # a line that cannot reach the measure fully widened is infeasible; in the
@@ -124,7 +129,8 @@ def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int
                 k += 1
                 if d < -o - EPS and (strict or tried) and kind != HYPHEN:
                     break     # longer lines only get longer (a hyphen line may be the exception)
-                cost = fit_cost(d, o, ps[e - 1] - ps_s, False, justify, em)
+                g = ps[e - 1] - ps_s
+                cost = fit_cost(d, o, g, False, justify, em, letters(s, e) if justify and d > g + EPS else 0.0)
                 tried = True
                 if kind != BREAK:
                     if (strict and kind == EMERGENCY) or (h and kind == HYPHEN):

@@ -20,6 +20,7 @@ class ComposeRules:
     cjk_latin_gap_em: float = 0.125             # fixed, typed as a space or not
     word_space_em: tuple[float, float] = (0.25, 0.5)   # a word space between Latin words, min–max
     hyphenate: bool = True                      # English words, house bounds (breaks.py)
+    letter_space_em: float = 0.05               # last resort: tracking inside words of letters
     pair_em: float = 1.5
     avoid_lone_char: bool = True
 

@@ -123,10 +123,20 @@ def run_cells(text: str, face: Face, size: float, offset: int, cuts: tuple[int, 
     check_chars(text, face, offset, where)
     out = []
     fwid = ("fwid",) if "fwid" in face.features else ()
+    word_start, prefix = -1, 0.0
     for a, b, kind in cell_tokens(text, cuts):
         piece = text[a:b]
         features = fwid if "—" in piece else ()    # a true 1-em dash, whatever the script run
-        width = face.advance(piece, size, features)
+        if kind in WORDS:
+            # in context: a word's pieces add up to the word shaped whole (kerning between them),
+            # as the renderer draws it when the line does not break inside it
+            if word_start < 0 or text[a - 1:a] == "" or not word_char(text[a - 1]):
+                word_start, prefix = a, 0.0
+            whole = face.advance(text[word_start:b], size)
+            width, prefix = whole - prefix, whole
+        else:
+            word_start = -1
+            width = face.advance(piece, size, features)
         cell = Cell(piece, offset + a, face, size, kind, width, features)
         cell.trackable = kind not in GLUED
         cell.safe = kind == HAN or kind == MARK
@@ -286,6 +296,9 @@ class Paragraph:
         self.mand = [0.0] * n
         self.opt = [0.0] * n
         self.blank = [bool(c.blank) for c in self.cells]
+        self.pl = [0.0] * (n + 1)   # letter-spacing capacity (a word's characters)
+        self.pe = [0] * (n + 1)     # ends of letter-spaced words (their last letter takes none)
+        self._letters()
         for i, c in enumerate(self.cells):
             m, o = self._interior(i)
             self.mand[i], self.opt[i] = m, o
@@ -294,7 +307,38 @@ class Paragraph:
             self.ps[i + 1] = self.ps[i] + self.cap[i]
             self.po[i + 1] = self.po[i] + o
             self.pr[i + 1] = self.pr[i] + c.real
-            self.pq[i + 1] = self.pq[i] + c.width + max(self.gap[i], 0.0) + self.cap[i]
+            self.pq[i + 1] = self.pq[i] + c.width + max(self.gap[i], 0.0) + self.cap[i] + self.lcap[i]
+            self.pl[i + 1] = self.pl[i] + self.lcap[i]
+            self.pe[i + 1] = self.pe[i] + self.word_end[i]
+
+    def _letters(self) -> None:
+        """The last resort of justification: words of letters (no digits: numbers stay tight)
+        may be letter-spaced up to letter_space_em, between their letters only."""
+        cells, n = self.cells, self.n
+        room = self.rules.letter_space_em * self.em if self.justify else 0.0
+        self.lcap = [0.0] * n
+        self.word_end = [0] * n
+        i = 0
+        while i < n:
+            if cells[i].kind not in WORDS:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and cells[j + 1].kind in WORDS and cells[j + 1].face is cells[i].face:
+                j += 1
+            text = "".join(c.text for c in cells[i:j + 1])
+            if room and len(text) > 1 and not any(ch.isdigit() for ch in text):
+                for k in range(i, j + 1):
+                    self.lcap[k] = len(cells[k].text) * room
+                self.word_end[j] = 1
+            i = j + 1
+
+    def letters(self, s: int, e: int) -> float:
+        """pt the words of [s, e) may be letter-spaced: a word's characters but its last (the
+        line's last word ends at the measure; a word inside it keeps its gap after it)."""
+        room = self.rules.letter_space_em * self.em
+        ends = self.pe[e - 1] - self.pe[s] + (1 if self.lcap[e - 1] else 0)
+        return max(0.0, self.pl[e] - self.pl[s] - ends * room)
 
     # break points ---------------------------------------------------------------------------
 
@@ -327,12 +371,26 @@ class Paragraph:
             ends.append(e)
             nexts.append(j)
             kinds.append(kind)
+            # the hyphen is a span of its own: shaped alone
             extra.append(before.face.advance(HYPHEN_TEXT, before.size) if kind == HYPHEN else 0.0)
         self.ends, self.nexts, self.kinds, self.extra = ends, nexts, kinds, extra
         self.end_kind = dict(zip(ends, kinds))
         self.end_extra = dict(zip(ends, extra))
         self.end_q = [self.pq[e] + x for e, x in zip(ends, extra)]
         self.hyphens = HYPHEN in kinds
+        self.lead = {j: self._lead(j) for j in nexts}
+
+    def _lead(self, s: int) -> float:
+        """pt a line starting inside a word (after a hyphen or an address break) is wider than
+        its cells say: its first piece is shaped alone, not in the word's context."""
+        cells = self.cells
+        if cells[s].kind not in WORDS or cells[s - 1].kind not in WORDS or cells[s - 1].face is not cells[s].face:
+            return 0.0
+        k = s
+        while k + 1 < self.n and cells[k + 1].kind in WORDS and cells[k + 1].face is cells[s].face:
+            k += 1
+        text = "".join(c.text for c in cells[s:k + 1])
+        return cells[s].face.advance(text, cells[s].size) - sum(c.width for c in cells[s:k + 1])
 
     # measuring a line -----------------------------------------------------------------------
 
@@ -354,7 +412,7 @@ class Paragraph:
 
     def measure_line(self, s: int, e: int, last: bool) -> tuple[float, float, float]:
         """(natural width incl. indent and an added hyphen, optional compression, capacity to
-        widen) of [s, e)."""
+        widen) of [s, e); the letter-spacing capacity is `letters`."""
         w = self.pw[e] - self.pw[s] + self.pg[e - 1] - self.pg[s]
         o = self.po[e] - self.po[s]
         blank = self.blank
@@ -368,6 +426,7 @@ class Paragraph:
             o += op - self.opt[e - 1]
         if s == self.first:
             w += self.indent
+        w += self.lead.get(s, 0.0)
         if not last:
             w += self.end_extra.get(e, 0.0)
         return w, o, self.ps[e - 1] - self.ps[s]

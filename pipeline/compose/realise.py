@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .breaks import EMERGENCY
 from .lines import Line, Span
-from .prepare import EPS, HYPHEN_TEXT, Cell, Paragraph
+from .prepare import EPS, HYPHEN_TEXT, WORDS, Cell, Paragraph
 
 
 def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tuple[str, ...]:
@@ -17,9 +17,10 @@ def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tu
     if not last and par.end_kind.get(e) == EMERGENCY:
         kinds.append("emergency")
     if par.justify and not last and d > EPS:
-        if g <= EPS:
+        room = g + par.letters(s, e)
+        if room <= EPS:
             kinds.append("ragged")
-        elif d > g + EPS:
+        elif d > room + EPS:
             kinds.append("loose")
     if last and s != par.first and par.rules.avoid_lone_char and par.pr[e] - par.pr[s] == 1:
         kinds.append("lone-char")
@@ -33,10 +34,22 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
     d = measure - w
     ratio = 0.0       # share of the optional compression used
     widen = 0.0       # share of each gap's capacity used
+    lettered = 0.0    # pt of tracking on each character of a word of letters (the last resort)
     if d < -EPS and o > EPS:
         ratio = min(1.0, -d / o)
-    elif d > EPS and par.justify and not last and g > EPS:
-        widen = d / g
+    elif d > EPS and par.justify and not last:
+        letters = par.letters(s, e)
+        room = par.rules.letter_space_em * par.em
+        if d > g + EPS and letters > EPS:
+            if g > EPS:
+                # every gap to its bound first, then the letters; a loose line beyond both
+                # widens its gaps further (it is flush and reported)
+                widen = max(1.0, (d - letters) / g)
+                lettered = min(d - g, letters) / letters * room
+            else:
+                lettered = d / letters * room
+        elif g > EPS:
+            widen = d / g
     gap, cap, blank = par.gap, par.cap, par.blank
     track = [gap[c] + widen * cap[c] for c in range(s, e)]
     track[-1] = 0.0
@@ -60,7 +73,7 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
         if target >= 0:
             track[target] += give_back - amount
     x0 = par.indent if first else 0.0
-    spans = spans_of(cells[s:e], track, feats, x0)
+    spans = spans_of(cells[s:e], track, feats, x0, [lettered if par.lcap[c] else 0.0 for c in range(s, e)])
     if par.hyphenated(e, last):
         end, before = spans[-1], cells[e - 1]
         spans.append(Span(end.x + end.width, HYPHEN_TEXT, before.face.key, before.size, 0.0, (),
@@ -68,7 +81,7 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
     content = sum(sp.width for sp in spans)
     if par.rules.align == "center":
         x0 = (measure - content) / 2
-        spans = spans_of(cells[s:e], track, feats, x0)
+        spans = spans_of(cells[s:e], track, feats, x0, [0.0] * (e - s))
         width = content   # (no hyphen: only justified text is hyphenated)
     else:
         width = x0 + content
@@ -76,35 +89,58 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
                 cells[e - 1].start + len(cells[e - 1].text), first, last)
 
 
-def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]], x0: float) -> list[Span]:
-    """Consecutive cells with the same face, size, tracking and features as one span."""
+def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]], x0: float,
+             letters: list[float]) -> list[Span]:
+    """Consecutive cells with the same face, size, tracking and features as one span. A word
+    (Latin, digits, an address) is a span of its own with no tracking: the gap after it is a
+    spacer span (no text), so the renderer shapes the word whole and alone, kerning and script
+    as the composer measured it."""
     spans: list[Span] = []
     x = x0
     n = len(cells)
+    # a word's tracking is its letter-spacing; the gap after it (less the letter-spacing its
+    # last letter carries) is a spacer
+    drawn = [letters[k] if cells[k].kind in WORDS else track[k] for k in range(n)]
     i = 0
     while i < n:
         c0 = cells[i]
-        t, f = track[i], feats[i]
+        t, f = drawn[i], feats[i]
         safe = c0.safe
         j = i + 1
         while j < n:
             c = cells[j]
-            if not (c.face is c0.face and c.size == c0.size and track[j] == t and feats[j] == f):
+            if not (c.face is c0.face and c.size == c0.size and drawn[j] == t and feats[j] == f):
                 break
-            if not ((safe and c.safe) or adds_up(cells, i, j, f)):
+            if spacer_after(cells, track, drawn, j - 1):
+                break
+            # a word is a span of its own, shaped whole as measured (its script resolved alone)
+            word_a, word_b = cells[j - 1].kind in WORDS, c.kind in WORDS
+            if word_a != word_b or not (word_b or (safe and c.safe) or adds_up(cells, i, j, f)):
                 break
             safe = safe and c.safe
             j += 1
         text = "".join([c.text for c in cells[i:j]])
-        if any(feats[k] is not cells[k].features for k in range(i, j)):
-            natural = c0.face.advance(text, c0.size, f)
+        if any(cells[k].kind in WORDS or feats[k] is not cells[k].features for k in range(i, j)):
+            natural = c0.face.advance(text, c0.size, f)    # as the renderer shapes it
         else:
             natural = sum([c.width for c in cells[i:j]])
         width = natural + len(text) * t
         spans.append(Span(x, text, c0.face.key, c0.size, t, f, width))
         x += width
+        if spacer_after(cells, track, drawn, j - 1):
+            spans.append(Span(x, "", c0.face.key, c0.size, 0.0, (), track[j - 1] - drawn[j - 1]))
+            x += track[j - 1] - drawn[j - 1]
         i = j
     return spans
+
+
+def spacer_after(cells: list[Cell], track: list[float], drawn: list[float], k: int) -> bool:
+    """After the last piece of a word on the line (the gap after it, or its letter-spacing
+    taken back), unless nothing is to be said."""
+    if cells[k].kind not in WORDS:
+        return False
+    end = k + 1 == len(cells) or cells[k + 1].kind not in WORDS or cells[k + 1].face is not cells[k].face
+    return abs(track[k] - drawn[k]) > EPS and (end or abs(track[k]) > EPS)
 
 
 def adds_up(cells: list[Cell], i: int, j: int, f: tuple[str, ...]) -> bool:
@@ -112,5 +148,6 @@ def adds_up(cells: list[Cell], i: int, j: int, f: tuple[str, ...]) -> bool:
     ligature or script run that would move things)."""
     c0 = cells[i]
     whole = c0.face.advance("".join(c.text for c in cells[i:j + 1]), c0.size, f)
-    parts = sum(c0.face.advance(c.text, c0.size, f) for c in cells[i:j + 1])
+    own = all(c.features == f for c in cells[i:j + 1])
+    parts = sum(c.width if own else c0.face.advance(c.text, c0.size, f) for c in cells[i:j + 1])
     return abs(whole - parts) <= 1e-6

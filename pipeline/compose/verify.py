@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from ..fonts import Face
 from .breaks import HYPHEN, opportunities
@@ -13,6 +14,23 @@ from .lines import DEFAULT_RULES, ComposeRules, Line, Span, TextRun
 def char_widths(span: Span, faces: Mapping[str, Face]) -> list[float]:
     face = faces[span.face]
     return [face.advance(ch, span.size, span.features) + span.tracking for ch in span.text]
+
+
+def as_tracking(line: Line) -> Line:
+    """The line with each spacer (a span without text: the gap after a word) given back as
+    tracking on the character before it, the way the rules below measure gaps."""
+    if all(s.text for s in line.spans):
+        return line
+    spans: list[Span] = []
+    for s in line.spans:
+        if s.text or not spans:
+            spans.append(s)
+            continue
+        p = spans.pop()
+        if len(p.text) > 1:
+            spans.append(replace(p, text=p.text[:-1]))
+        spans.append(replace(p, text=p.text[-1], tracking=p.tracking + s.width))
+    return replace(line, spans=tuple(spans))
 
 
 def line_gaps(line: Line, faces: Mapping[str, Face], rules: ComposeRules, measure: float
@@ -171,9 +189,10 @@ def check_lines(runs: Sequence[TextRun], lines: Sequence[Line], measure: float,
         if line.first and rules.align != "center" and line.spans and \
                 abs(line.spans[0].x - rules.indent_em * em) > 0.01:
             found.append(("indent", f"{where}: first line at {line.spans[0].x:.3f} pt"))
-        for context, width in space_widths(line, faces, rules):
+        tracked = as_tracking(line)
+        for context, width in space_widths(tracked, faces, rules):
             found.append(("gap", f"{where}: space «{context}» set {width:.3f} em"))
-        gap, pairs = line_gaps(line, faces, rules, measure)
+        gap, pairs = line_gaps(tracked, faces, rules, measure)
         max_gap = max(max_gap, gap / em)
         for pair, width in pairs:
             if width > rules.pair_em * em + 0.01:

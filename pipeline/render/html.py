@@ -11,7 +11,7 @@ import datetime as dt
 import html
 from urllib.parse import quote
 
-from ..compose.chars import OPENING
+from ..compose.chars import OPENING, word_char
 from ..display import DisplayList, Frame, Page, Picture, TextLine
 from ..fonts import Face
 from ..project import build_time
@@ -140,6 +140,8 @@ def line_html(line: TextLine, face: str = "", size: float = 0.0) -> str:
     out = []
     pen = 0.0
     for span in line.spans:
+        if not span.text:
+            continue      # a spacer: the next span's gap draws it
         gap = span.x - pen
         style = []
         if abs(span.size - size) > 1e-6:
@@ -158,7 +160,9 @@ def line_html(line: TextLine, face: str = "", size: float = 0.0) -> str:
         for n, (part, nudge) in enumerate(halt_parts(span.text, span.size, span.features)):
             margins = margin_css((lead if n == 0 else 0.0) + nudge, -nudge)
             css = ";".join(style) + margins
-            if not cls and not css:
+            # a Latin word or number is drawn as a text box of its own, shaped alone as the
+            # composer measured it (joined to the text before, its digits would take that script)
+            if not cls and not css and not any(word_char(c) for c in part):
                 out.append(esc(part))
             else:
                 attr = f' style="{css.lstrip(";")}"' if css else ""
