@@ -266,6 +266,30 @@ def test_every_line_but_the_last_is_flush(faces, par, ems, indent) -> None:
         assert gaps == [], f"«{text}» declared ragged, but it has gaps to widen: {gaps}"
 
 
+def spaced_inside(line, par: Paragraph, kind: str) -> list[tuple[str, float]]:
+    """(the two characters, tracking between them in pt) inside every token of `kind` on the line."""
+    token_of = {}
+    for n, (start, end, k) in enumerate(par.spans):
+        if k == kind:
+            token_of.update(dict.fromkeys(range(start, end), n))
+    chars, at = [], line.start  # (source offset, char, tracking after it)
+    for s in line.spans:
+        if not s.added:
+            chars += [(at + k, ch, s.tracking) for k, ch in enumerate(s.text)]
+            at += len(s.text)
+    return [(a + b, tracking) for (i, a, tracking), (j, b, _) in itertools.pairwise(chars)
+            if i in token_of and token_of[i] == token_of.get(j) and abs(tracking) > 0.01]
+
+
+@PROPERTY
+@given(par=paragraphs(), ems=measures, indent=indents)
+def test_a_number_is_never_spaced_out(faces, par, ems, indent) -> None:
+    """Letter-spacing, the last resort of justification, is for words of letters, never numbers."""
+    _, _, lines, _ = set_lines(faces, par, ems, indent)
+    spaced = [(source_of(line), pair, round(tr, 3)) for line in lines for pair, tr in spaced_inside(line, par, NUMBER)]
+    assert spaced == []
+
+
 def broken_tokens(par: Paragraph, lines):
     """(line index, token, its kind, the source character before the break) for every break
     strictly inside a token."""
