@@ -147,9 +147,11 @@ def test_property_mixed_script_never_over_the_measure(faces, text: str, ems: int
     found, _ = check_lines(runs, lines, ems * EM, faces, ComposeRules(indent_em=2))
     declared = {k for _, k in notes}
     explained = {"gap": {"loose", "emergency"}, "non-flush": {"ragged", "emergency"}, "lone-char": {"lone-char"},
-                 "split-unit": {"emergency"}}
+                 "split-unit": {"emergency"}, "line-start": {"emergency"}, "line-end": {"emergency"}}
     for kind, detail in found:
         assert explained.get(kind, set()) & declared, (kind, detail, notes)
+    if "emergency" in declared:
+        return                # the last resort may break anywhere, and says so
     for a, b in itertools.pairwise(lines):
         assert not source(b).startswith(("—", "，", "。", "）", "》", "”"))
         assert not source(a).endswith(("@", "（", "《", "“"))

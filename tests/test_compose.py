@@ -406,7 +406,7 @@ _paragraph = st.lists(_token, min_size=1, max_size=60).map("".join)
 # line (broken at a grapheme boundary: never over the measure), and a 孤字 no re-breaking within
 # the bounds avoids.
 _EXPLAINED = {"gap": {"loose"}, "non-flush": {"ragged", "emergency"}, "lone-char": {"lone-char"},
-              "split-unit": {"emergency"}}
+              "split-unit": {"emergency"}, "line-start": {"emergency"}, "line-end": {"emergency"}}
 
 
 def _check_property(faces, text: str, ems: int, indent: float, face: str = "serif",

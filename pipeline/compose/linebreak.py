@@ -86,6 +86,7 @@ def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int
     pw, pg, po, ps, pq = par.pw, par.pg, par.po, par.ps, par.pq
     blank, mand, opt, status = par.blank, par.mand, par.opt, par.status
     justify, em, em2, lead, letters = par.justify, par.em, 2 * par.em, par.lead, par.letters
+    lettered = justify and par.pl[-1] > 0
     limit = INFEASIBLE if strict else inf
     n_ends = len(ends)
     for s in [first, *nexts]:
@@ -130,7 +131,8 @@ def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int
                 if d < -o - EPS and (strict or tried) and kind != HYPHEN:
                     break     # longer lines only get longer (a hyphen line may be the exception)
                 g = ps[e - 1] - ps_s
-                cost = fit_cost(d, o, g, False, justify, em, letters(s, e) if justify and d > g + EPS else 0.0)
+                cost = fit_cost(d, o, g, False, justify, em,
+                                letters(s, e) if lettered and d > g + EPS else 0.0)
                 tried = True
                 if kind != BREAK:
                     if (strict and kind == EMERGENCY) or (h and kind == HYPHEN):

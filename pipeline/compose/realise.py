@@ -120,7 +120,7 @@ def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]]
             safe = safe and c.safe
             j += 1
         text = "".join([c.text for c in cells[i:j]])
-        if any(cells[k].kind in WORDS or feats[k] is not cells[k].features for k in range(i, j)):
+        if c0.kind in WORDS or any(feats[k] is not cells[k].features for k in range(i, j)):
             natural = c0.face.advance(text, c0.size, f)    # as the renderer shapes it
         else:
             natural = sum([c.width for c in cells[i:j]])
