@@ -169,7 +169,7 @@ def test_letter_spacing_is_the_last_resort_and_never_in_numbers(faces) -> None:
     rules = ComposeRules(indent_em=0)
     lettered = 0
     for ems in range(9, 14):
-        lines, notes = compose_noted([TextRun(text, "serif", EM)], ems * EM, faces, rules)
+        lines, _ = compose_noted([TextRun(text, "serif", EM)], ems * EM, faces, rules)
         found, _ = check_lines([TextRun(text, "serif", EM)], lines, ems * EM, faces, rules)
         assert [f for f in found if f[0] in ("non-flush", "text")] == [], found
         for line in lines:

@@ -43,7 +43,7 @@ def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float,
             if letters > EPS and d <= g + letters + EPS:
                 return (LINE_PENALTY + 100 + LETTERED + 100 * ((d - g) / letters) ** 3) ** 2
             room = g + letters
-            return INFEASIBLE * (1 + (d / room if room > EPS else d))
+            return INFEASIBLE * (1 + (d / room if room > EPS else d)) ** 3
         bad = 100 * r ** 3
     else:
         bad = 100 * (d / em) ** 2   # ragged: prefer full lines

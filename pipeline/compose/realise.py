@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .breaks import EMERGENCY
 from .lines import Line, Span
-from .prepare import EPS, HYPHEN_TEXT, WORDS, Cell, Paragraph
+from .prepare import EPS, HYPHEN_TEXT, SPACE, WORDS, Cell, Paragraph
 
 
 def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tuple[str, ...]:
@@ -73,7 +73,8 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
         if target >= 0:
             track[target] += give_back - amount
     x0 = par.indent if first else 0.0
-    spans = spans_of(cells[s:e], track, feats, x0, [lettered if par.lcap[c] else 0.0 for c in range(s, e)])
+    spans = spans_of(cells[s:e], track, feats, x0, [lettered if par.lcap[c] else 0.0 for c in range(s, e)],
+                     par.lead.get(s, 0.0))
     if par.hyphenated(e, last):
         end, before = spans[-1], cells[e - 1]
         spans.append(Span(end.x + end.width, HYPHEN_TEXT, before.face.key, before.size, 0.0, (),
@@ -90,16 +91,19 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
 
 
 def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]], x0: float,
-             letters: list[float]) -> list[Span]:
-    """Consecutive cells with the same face, size, tracking and features as one span. A word
-    (Latin, digits, an address) is a span of its own with no tracking: the gap after it is a
-    spacer span (no text), so the renderer shapes the word whole and alone, kerning and script
-    as the composer measured it."""
+             letters: list[float], lead: float = 0.0) -> list[Span]:
+    """Consecutive cells with the same face, size, tracking and features as one span.
+
+    A word (Latin, digits, an address) is a span of its own, shaped whole and alone as the
+    composer measured it, its tracking only its letter-spacing. A typed space joins the span
+    before it (a text box of a lone space draws no glyph, and copied text would lose it). Where
+    the cell model puts the next span elsewhere than the drawn span ends — the gap after a word,
+    a space's own width, letter-spacing its last letter does not take — a spacer span (no text)
+    makes up the difference, so every span starts where it was measured."""
     spans: list[Span] = []
-    x = x0
     n = len(cells)
-    # a word's tracking is its letter-spacing; the gap after it (less the letter-spacing its
-    # last letter carries) is a spacer
+    x = x0
+    model = x0 + lead      # a line starting inside a word: its first piece is shaped wider
     drawn = [letters[k] if cells[k].kind in WORDS else track[k] for k in range(n)]
     i = 0
     while i < n:
@@ -109,11 +113,13 @@ def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]]
         j = i + 1
         while j < n:
             c = cells[j]
-            if not (c.face is c0.face and c.size == c0.size and drawn[j] == t and feats[j] == f):
+            if not (c.face is c0.face and c.size == c0.size):
                 break
-            if spacer_after(cells, track, drawn, j - 1):
+            if c.kind == SPACE and cells[j - 1].kind != SPACE:
+                j += 1
                 break
-            # a word is a span of its own, shaped whole as measured (its script resolved alone)
+            if drawn[j] != t or feats[j] != f or word_end(cells, j - 1):
+                break
             word_a, word_b = cells[j - 1].kind in WORDS, c.kind in WORDS
             if word_a != word_b or not (word_b or (safe and c.safe) or adds_up(cells, i, j, f)):
                 break
@@ -127,20 +133,24 @@ def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]]
         width = natural + len(text) * t
         spans.append(Span(x, text, c0.face.key, c0.size, t, f, width))
         x += width
-        if spacer_after(cells, track, drawn, j - 1):
-            spans.append(Span(x, "", c0.face.key, c0.size, 0.0, (), track[j - 1] - drawn[j - 1]))
-            x += track[j - 1] - drawn[j - 1]
+        for k in range(i, j):
+            c = cells[k]
+            shaped = c.width if feats[k] is c.features else c.face.advance(c.text, c.size, feats[k])   # halt
+            model += shaped + track[k]
+            if cells[k].kind in WORDS and letters[k]:
+                model += letters[k] * len(cells[k].text) - (letters[k] if word_end(cells, k) else 0.0)
+        if abs(model - x) > EPS:
+            spans.append(Span(x, "", c0.face.key, c0.size, 0.0, (), model - x))
+            x = model
         i = j
     return spans
 
 
-def spacer_after(cells: list[Cell], track: list[float], drawn: list[float], k: int) -> bool:
-    """After the last piece of a word on the line (the gap after it, or its letter-spacing
-    taken back), unless nothing is to be said."""
+def word_end(cells: list[Cell], k: int) -> bool:
+    """Cell k is the last piece of a word on the line."""
     if cells[k].kind not in WORDS:
         return False
-    end = k + 1 == len(cells) or cells[k + 1].kind not in WORDS or cells[k + 1].face is not cells[k].face
-    return abs(track[k] - drawn[k]) > EPS and (end or abs(track[k]) > EPS)
+    return k + 1 == len(cells) or cells[k + 1].kind not in WORDS or cells[k + 1].face is not cells[k].face
 
 
 def adds_up(cells: list[Cell], i: int, j: int, f: tuple[str, ...]) -> bool:

@@ -107,7 +107,9 @@ def space_widths(line: Line, faces: Mapping[str, Face], rules: ComposeRules) -> 
             i += 1
             continue
         j = i
-        width = 0.0
+        # the tracking after the character before belongs to the gap (a span's tracking is on
+        # every character of it: the space joins the span before it)
+        width = chars[i - 1][1].tracking if i and chars[i - 1][0] not in MARKS else 0.0
         while j < n and chars[j][0] == BREAKING_SPACE:
             s = chars[j][1]
             width += faces[s.face].advance(BREAKING_SPACE, s.size) + s.tracking
@@ -124,7 +126,8 @@ def space_widths(line: Line, faces: Mapping[str, Face], rules: ComposeRules) -> 
         cjk_a, cjk_b = is_cjk(a) or a in MARKS, is_cjk(b) or b in MARKS
         if (cjk_a and word_char(b)) or (word_char(a) and cjk_b):
             house = rules.cjk_latin_gap_em * em
-            ok = width <= house + 0.01 and (b in MARKS or a in MARKS or width >= house - 0.01)
+            # (a word and the space after it are shaped as one box: a kern may sit in between)
+            ok = width <= house + 0.05 and (b in MARKS or a in MARKS or width >= house - 0.05)
         else:
             ok = width <= rules.word_space_em[1] * em + 0.01
         if not ok:
