@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..compose import DEFAULT_RULES
-from ..compose.breaks import HYPHEN, address_spans, opportunities
+from ..compose.breaks import HYPHEN, opportunities, spaced_addresses
 from ..compose.prepare import HYPHEN_TEXT
 from ..display import DisplayList, Frame, TextLine
 from ..messages import BUG, N_, UNREADABLE_PDF, finding
@@ -597,7 +597,7 @@ def letter_room(glyphs: Sequence[Glyph], i: int) -> float:
     while hi + 1 < len(glyphs) and glyphs[hi + 1].text.isascii() and not glyphs[hi + 1].text.isspace():
         hi += 1
     run = "".join(g.text for g in glyphs[lo:hi + 1])
-    if any(x <= i - lo < y - 1 for x, y in address_spans(run)):
+    if any(x <= i - lo < y - 1 for x, y in spaced_addresses(run)):
         return ADDRESS_SPACE_EM * glyphs[i].size
     return LETTER_SPACE_EM * glyphs[i].size if a.isalpha() and b.isalpha() else 0.0
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..errors import PinbanError
 from ..fonts import Face
-from .breaks import EMERGENCY, HYPHEN, address_spans, grapheme_breaks, opportunities, vetoed
+from .breaks import EMERGENCY, HYPHEN, grapheme_breaks, opportunities, spaced_addresses, vetoed
 from .chars import BREAKING_SPACE, MARKS, OPENING, PAIRED_2EM, PUNCT, is_cjk, word_char
 from .lines import ComposeRules, TextRun
 
@@ -323,7 +323,7 @@ class Paragraph:
             return
         text = "".join(c.text for c in cells)
         base = cells[0].start
-        inside = [(a, b) for a, b in address_spans(text)]
+        inside = spaced_addresses(text)
         i = 0
         while i < n:
             if cells[i].kind not in WORDS:
