@@ -52,7 +52,7 @@ CORPUS: tuple[CorpusEdition, ...] = (
     CorpusEdition("photo-gallery", "a photo essay: 20 % copy, 25 photos (landscape, portrait, square)", 0.20, 25),
     CorpusEdition("data-page", "an economy data page: 20 % copy, 8 charts and figures from 21:9 to 1:2", 0.20, 8),
     CorpusEdition("commentary", "a commentary: 20 % copy, running text only (no intro, no heads), 1 square photo", 0.20, 1),
-    CorpusEdition("oss-handbook", "70 % mixed-script copy, 3 pictures (21:9 figure, 3:4 photo), 'GitHub Issues' title", 0.70, 3),
+    CorpusEdition("oss-handbook", "119 % mixed-script copy, 3 pictures (21:9 figure, 3:4 photo), 'GitHub Issues' title", 1.19, 3),
     CorpusEdition("district-summary", "a government work summary: 90 % copy, 8 photos, a 32-character title", 0.90, 8),
     CorpusEdition("report-130", "a work report: 130 % copy, 15 photos (3 optional), a 7-character title with kicker and subtitle", 1.30, 15),
     CorpusEdition("report-200", "a work report: 200 % copy, 15 photos (6 optional), a 37-character title", 2.00, 15),

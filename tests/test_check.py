@@ -325,6 +325,17 @@ def test_coverage_finds_text_the_layout_lost() -> None:
     assert lost and lost[0].code == "text-lost" and "4 of" in lost[0].message
 
 
+def test_a_hyphen_the_composer_adds_is_not_counted_as_placed_text() -> None:
+    ed = load_edition(SAMPLE)
+    block = ed.blocks[1]  # "# 2024年工作回顾", set over two lines with a hyphen added at the break
+    first = tline(block.text[:6], block.id, 0, kind="section", first=True)
+    hyphen = compose.Span(first.spans[0].width, "-", "serif", 9.0, 0.0, (), 3.0, added=True)
+    first = replace(first, spans=(*first.spans, hyphen))
+    second = tline(block.text[6:], block.id, 6, kind="section", last=True, baseline=114.0)
+    placed = display_list([column([first, second])])
+    assert [f for f in L.coverage_findings(placed, ed) if f.block_id == block.id] == []
+
+
 # --- the PDF audit ----------------------------------------------------------------------------
 
 LINES = ["区政协把学习贯彻习近平", "总书记讲话精神作为重大", "政治任务。"]
@@ -501,6 +512,55 @@ def test_numbers_with_separators_are_no_findings(text: str) -> None:
 ])
 def test_spaces_the_house_style_sets_are_no_warnings(text: str, kind: str, expected: list[str]) -> None:
     assert codes(T.spaces(unit(text, kind))) == expected
+
+
+# --- mixed punctuation (issue 13, item 8): parentheses by what they enclose, numbers half-width ---
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("会议(扩大)召开", [("punct-halfwidth", "("), ("punct-halfwidth", ")")]),       # Chinese content
+    ("(v2.3.1 版本)发布", [("punct-halfwidth", "("), ("punct-halfwidth", ")")]),  # no Chinese beside the (
+    ("会议(OK)召开", [("punct-halfwidth", "("), ("punct-halfwidth", ")")]),        # Latin content in Chinese text
+    ("f（x） returns 0", [("punct-fullwidth", "（"), ("punct-fullwidth", "）")]),  # a Latin run
+    ("调用load_edition（）函数", [("punct-fullwidth", "（"), ("punct-fullwidth", "）")]),
+    ("使用 Python (CPython) 3.12 运行", []),
+    ("调用load_edition()函数", []),
+    ("GitHub Issues（GI）是项目的前台", []),     # a Latin gloss in Chinese text takes （）
+    ("国际化（internationalization）问题", []),
+    ("internationalization（常缩写为 i18n）相关", []),
+    ("包括：1）运行环境；2）复现步骤", []),        # list numbering (GB/T 15834 4.8)
+    ("其中：1)运行环境", [("punct-halfwidth", ")")]),
+])
+def test_parentheses_go_by_what_they_enclose(text: str, expected: list) -> None:
+    found = T.halfwidth_punct(unit(text))
+    assert [(f.code, text[f.start:f.end]) for f in found] == expected
+    assert all(f.severity == "warning" and f.where == "report.md:1" for f in found)
+
+
+def test_a_parenthesis_finding_names_the_mark_to_use() -> None:
+    [f] = [f for f in T.halfwidth_punct(unit("f（x） returns")) if f.start == 1]
+    assert "（" in f.message and "(" in f.hint and f.msgid == "full-width {mark} in Latin text: {excerpt}"
+
+
+@pytest.mark.parametrize(("text", "marks", "plain"), [
+    ("有57，610个汉字", [3], "57,610"),
+    ("共57，610，000人", [3, 7], "57,610,000"),
+    ("占72.3％，同比", [5], "72.3%"),
+    ("占72．3%", [3], "72.3%"),
+    ("增长12。3％", [4, 6], "12.3%"),
+    ("有５７，６１０个", [3], "57,610"),
+])
+def test_fullwidth_marks_inside_a_number(text: str, marks: list[int], plain: str) -> None:
+    found = [f for f in T.fullwidth_alnum(unit(text)) if not text[f.start].isdigit()]
+    assert [(f.code, f.start, f.end) for f in found] == [("number-fullwidth", i, i + 1) for i in marks]
+    assert all(plain in f.hint and f.severity == "warning" for f in found)
+
+
+@pytest.mark.parametrize("text", [
+    "有57,610个，占72.3%", "共12。2025年起", "比分3，2", "编号1，2345", "2024年，12月", "增长了3。5名委员发言",
+])
+def test_numbers_and_sentences_beside_them_are_no_findings(text: str) -> None:
+    assert T.check_text([unit(text)]) == []
 
 
 def test_a_caption_with_its_credit_is_not_text_lost() -> None:

@@ -27,8 +27,14 @@ REFUSAL = re.compile(
     r"|too many photos: \d+ of \d+ fit on the spread"
     r"|headline: \S+ \".+\" \(\d+ 字\) is too long for the spread even at )"
 )
-# editions with photos enough to fill the spread: they must build, not be refused
-MUST_FILL = {"district-summary", "report-130", "report-200"}
+# editions with photos or copy enough to fill the spread: they must build, not be refused
+MUST_FILL = {"district-summary", "oss-handbook", "report-130", "report-200"}
+
+
+def right_end(line) -> float:
+    """Where a line's spans end (they are contiguous; a letter-spaced word's trailing tracking is
+    taken back by the spacer span after it, so the widest span may reach past the line's end)."""
+    return line.x + line.spans[-1].x + line.spans[-1].width
 
 
 def boxes(page):
@@ -38,7 +44,7 @@ def boxes(page):
             if line.spans:
                 size = max(s.size for s in line.spans)
                 left = line.x + min(s.x for s in line.spans)
-                right = line.x + max(s.x + s.width for s in line.spans)
+                right = right_end(line)
                 out.append((frame.id, left, line.baseline - 0.88 * size, right, line.baseline + 0.12 * size))
     out += [(f"photo {p.photo_id}", p.x, p.y, p.x + p.width, p.y + p.height) for p in page.pictures]
     return out
@@ -64,7 +70,7 @@ def assert_invariants(display: DisplayList, style) -> None:
         for frame in page.frames:
             for line in frame.lines:
                 if line.spans:  # drawn from the frame's left edge (an opening mark may hang half an em)
-                    right = line.x + max(s.x + s.width for s in line.spans)
+                    right = right_end(line)
                     assert line.x >= frame.x - 0.01 and right <= frame.x + frame.width + 0.5 * line.spans[0].size, frame.id
             if frame.kind == "column":
                 heads = [ln for ln in frame.lines if ln.kind in (SECTION, SUBSECTION)]

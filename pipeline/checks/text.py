@@ -196,9 +196,17 @@ def check_text(units: list[TextUnit]) -> list[Finding]:
 FULLWIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）", ".": "。"}
 
 
+HALFWIDTH = {"（": "(", "）": ")"}
+
+
 def halfwidth_punct(unit: TextUnit) -> list[Finding]:
-    """`,;:!?()` beside a Chinese character, and `.` ending a Chinese clause (not 3.5, not e.g.)."""
+    """`,;:!?()` beside a Chinese character, and `.` ending a Chinese clause (not 3.5, not e.g.).
+
+    Parentheses go by what they enclose, as a Chinese newspaper sets them: full-width （） around
+    Chinese content and in Chinese text, proportional ( ) inside a Latin run — Python (CPython),
+    f(x), load_edition() — even where Chinese follows; （） inside a Latin run is a finding too."""
     text, out = unit.text, []
+    pairs = paren_pairs(text, "(", ")")
     for i, ch in enumerate(text):
         if ch not in FULLWIDTH:
             continue
@@ -206,13 +214,65 @@ def halfwidth_punct(unit: TextUnit) -> list[Finding]:
         after = text[i + 1] if i + 1 < len(text) else ""
         if ch == ".":
             hit = is_han(before) and (not after or is_cjk(after) or after.isspace())
+        elif i in pairs:
+            hit = chinese_parens(text, *pairs[i])
         else:
             hit = is_cjk(before) or is_cjk(after)
         if hit:
             out.append(text_finding(unit, "warning", "punct-halfwidth", N_("half-width {mark} in Chinese text: {excerpt}"),
                                     i, i + 1, N_("use the full-width {full}"), mark=ch, excerpt=excerpt(text, i, i + 1),
                                     full=FULLWIDTH[ch]))
-    return out
+    for i, (start, end) in sorted(paren_pairs(text, "（", "）").items()):
+        if latin_parens(text, start, end):
+            ch = text[i]
+            out.append(text_finding(unit, "warning", "punct-fullwidth", N_("full-width {mark} in Latin text: {excerpt}"),
+                                    i, i + 1, N_("use the proportional {half} inside Latin text"), mark=ch,
+                                    excerpt=excerpt(text, i, i + 1), half=HALFWIDTH[ch]))
+    return sorted(out, key=lambda f: f.start)
+
+
+def paren_pairs(text: str, opening: str, closing: str) -> dict[int, tuple[int, int]]:
+    """Each parenthesis that has its partner: its index → (index of the opening, of the closing)."""
+    stack: list[int] = []
+    pairs: dict[int, tuple[int, int]] = {}
+    for i, ch in enumerate(text):
+        if ch == opening:
+            stack.append(i)
+        elif ch == closing and stack:
+            start = stack.pop()
+            pairs[start] = pairs[i] = (start, i)
+    return pairs
+
+
+def is_latin(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")
+
+
+def neighbour(text: str, i: int, step: int) -> str:
+    """The character next to i in the direction of step, across one space."""
+    j = i + step
+    if 0 <= j < len(text) and text[j] == " ":
+        j += step
+    return text[j] if 0 <= j < len(text) else ""
+
+
+def chinese_parens(text: str, start: int, end: int) -> bool:
+    """( ) that should be （）: around Chinese content, or around Latin content in Chinese text
+    (会议(OK)召开); not inside a Latin run (Python (CPython), f(x), load_edition()函数)."""
+    if any(is_cjk(c) for c in text[start + 1 : end]):
+        return True
+    return not is_latin(neighbour(text, start, -1)) and not is_latin(neighbour(text, end, 1))
+
+
+def latin_parens(text: str, start: int, end: int) -> bool:
+    """（） that should be ( ): Latin content right after a Latin word, in a Latin run that goes on
+    after it (f（x） returns) or an empty call (load_edition（）). GitHub Issues（GI）是 is Chinese
+    text with a Latin gloss: full-width is right there."""
+    inside = text[start + 1 : end]
+    if any(is_cjk(c) for c in inside) or not (start and is_latin(text[start - 1])):
+        return False
+    after = neighbour(text, end, 1)
+    return not inside or (after.isascii() and after.isalpha())
 
 
 def straight_quotes(unit: TextUnit) -> list[Finding]:
@@ -363,6 +423,25 @@ def quote_depths(text: str) -> list[int]:
 FULLWIDTH_ALNUM_RE = re.compile(r"[０-９]+|[Ａ-Ｚａ-ｚ]+")
 
 
+DIGIT = "0-9０-９"
+
+
+# Full-width marks inside a number (GB/T 15835: 57,610 · 72.3% · 3.5): a ， between groups of
+# three digits, a ． or a 。 as a decimal point (。 only before a percentage: 12。2025年 is two
+# sentences), a ％ after a digit. 1，2 and 3，2024年 are not thousands groups.
+NUMBER_MARK_RE = re.compile(
+    f"(?<![{DIGIT}.,，])[{DIGIT}]{{1,3}}(，)[{DIGIT}]{{3}}(?:，[{DIGIT}]{{3}})*(?![{DIGIT}])"
+    f"|(?<=[{DIGIT}])(．)(?=[{DIGIT}])|(?<=[{DIGIT}])(。)(?=[{DIGIT}]+[%％])|(?<=[{DIGIT}])(％)"
+)
+
+
+NUMBER_RE = re.compile(f"[{DIGIT}]+(?:[,，.．。][{DIGIT}]+)*[%％]?")
+
+
+HALFWIDTH_NUMBER = str.maketrans({"，": ",", "．": ".", "。": ".", "％": "%",
+                                  **{chr(0xFF10 + d): str(d) for d in range(10)}})
+
+
 def fullwidth_alnum(unit: TextUnit) -> list[Finding]:
     out = []
     for m in FULLWIDTH_ALNUM_RE.finditer(unit.text):
@@ -372,6 +451,22 @@ def fullwidth_alnum(unit: TextUnit) -> list[Finding]:
         what = N_("full-width digits {text}") if digits else N_("full-width letters {text}")
         out.append(text_finding(unit, "warning", code, what, m.start(), m.end(),
                                 N_("write {plain} (GB/T 15835: half-width Arabic digits)"), text=m.group(), plain=plain))
+    out += fullwidth_number_marks(unit)
+    return sorted(out, key=lambda f: f.start)
+
+
+def fullwidth_number_marks(unit: TextUnit) -> list[Finding]:
+    """， ． 。 ％ inside a number (57，610 · 72．3 · 72。3% · 72.3％), each mark a finding."""
+    text, out = unit.text, []
+    for m in NUMBER_MARK_RE.finditer(text):
+        group = next(g for g in range(1, 5) if m.start(g) >= 0)
+        number = next(n for n in NUMBER_RE.finditer(text) if n.start() <= m.start(group) < n.end())
+        # every separator of 57，610，000
+        marks = [k for k in range(m.start(), m.end()) if text[k] == "，"] if group == 1 else [m.start(group)]
+        for i in marks:
+            out.append(text_finding(unit, "warning", "number-fullwidth", N_("full-width {mark} inside the number {number}"),
+                                    i, i + 1, N_("write {plain} (GB/T 15835: numbers take half-width marks)"),
+                                    mark=text[i], number=number.group(), plain=number.group().translate(HALFWIDTH_NUMBER)))
     return out
 
 

@@ -92,6 +92,11 @@ def address_spans(text: str) -> list[tuple[int, int]]:
     return sorted(found)
 
 
+def spaced_addresses(text: str) -> list[tuple[int, int]]:
+    """The address spans the last resort may letter-space: not versions, which are numbers."""
+    return [(a, b) for a, b in address_spans(text) if not VERSION_RE.fullmatch(text, a, b)]
+
+
 def address_breaks(token: str) -> set[int]:
     """House break positions inside one address (relative): never inside a word or a number."""
     out = set()

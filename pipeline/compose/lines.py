@@ -21,6 +21,7 @@ class ComposeRules:
     word_space_em: tuple[float, float] = (0.25, 0.5)   # a word space between Latin words, min–max
     hyphenate: bool = True                      # English words, house bounds (breaks.py)
     letter_space_em: float = 0.05               # last resort: tracking inside words of letters
+    address_space_em: float = 0.1               # ... inside a URL, e-mail address or path
     pair_em: float = 1.5
     avoid_lone_char: bool = True
 

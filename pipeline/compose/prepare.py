@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..errors import PinbanError
 from ..fonts import Face
-from .breaks import EMERGENCY, HYPHEN, grapheme_breaks, opportunities, vetoed
+from .breaks import EMERGENCY, HYPHEN, grapheme_breaks, opportunities, spaced_addresses, vetoed
 from .chars import BREAKING_SPACE, MARKS, OPENING, PAIRED_2EM, PUNCT, is_cjk, word_char
 from .lines import ComposeRules, TextRun
 
@@ -297,7 +297,7 @@ class Paragraph:
         self.opt = [0.0] * n
         self.blank = [bool(c.blank) for c in self.cells]
         self.pl = [0.0] * (n + 1)   # letter-spacing capacity (a word's characters)
-        self.pe = [0] * (n + 1)     # ends of letter-spaced words (their last letter takes none)
+        self.pe = [0.0] * (n + 1)   # room the last letters of letter-spaced words do not take
         self._letters()
         for i, c in enumerate(self.cells):
             m, o = self._interior(i)
@@ -312,12 +312,18 @@ class Paragraph:
             self.pe[i + 1] = self.pe[i] + self.word_end[i]
 
     def _letters(self) -> None:
-        """The last resort of justification: words of letters (no digits: numbers stay tight)
-        may be letter-spaced up to letter_space_em, between their letters only."""
+        """The last resort of justification: words of letters may be letter-spaced up to
+        letter_space_em between their letters, an address (URL, e-mail, path) up to
+        address_space_em, digits and all; a number outside an address stays tight."""
         cells, n = self.cells, self.n
-        room = self.rules.letter_space_em * self.em if self.justify else 0.0
-        self.lcap = [0.0] * n
-        self.word_end = [0] * n
+        self.lcap = [0.0] * n          # pt of letter-spacing a cell's characters may take
+        self.lroom = [0.0] * n         # pt a character of the cell may take
+        self.word_end = [0.0] * n      # the room the last letter of a word does not take
+        if not self.justify:
+            return
+        text = "".join(c.text for c in cells)
+        base = cells[0].start
+        inside = spaced_addresses(text)
         i = 0
         while i < n:
             if cells[i].kind not in WORDS:
@@ -326,19 +332,26 @@ class Paragraph:
             j = i
             while j + 1 < n and cells[j + 1].kind in WORDS and cells[j + 1].face is cells[i].face:
                 j += 1
-            text = "".join(c.text for c in cells[i:j + 1])
-            if room and len(text) > 1 and not any(ch.isdigit() for ch in text):
+            word = "".join(c.text for c in cells[i:j + 1])
+            a, b = cells[i].start - base, cells[j].start - base + len(cells[j].text)
+            if any(x < b and a < y for x, y in inside):
+                room = self.rules.address_space_em * self.em
+            elif not any(ch.isdigit() for ch in word):
+                room = self.rules.letter_space_em * self.em
+            else:
+                room = 0.0
+            if room and len(word) > 1:
                 for k in range(i, j + 1):
                     self.lcap[k] = len(cells[k].text) * room
-                self.word_end[j] = 1
+                    self.lroom[k] = room
+                self.word_end[j] = room
             i = j + 1
 
     def letters(self, s: int, e: int) -> float:
         """pt the words of [s, e) may be letter-spaced: a word's characters but its last (the
         line's last word ends at the measure; a word inside it keeps its gap after it)."""
-        room = self.rules.letter_space_em * self.em
-        ends = self.pe[e - 1] - self.pe[s] + (1 if self.lcap[e - 1] else 0)
-        return max(0.0, self.pl[e] - self.pl[s] - ends * room)
+        ends = self.pe[e - 1] - self.pe[s] + self.lroom[e - 1]
+        return max(0.0, self.pl[e] - self.pl[s] - ends)
 
     # break points ---------------------------------------------------------------------------
 

@@ -34,20 +34,19 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
     d = measure - w
     ratio = 0.0       # share of the optional compression used
     widen = 0.0       # share of each gap's capacity used
-    lettered = 0.0    # pt of tracking on each character of a word of letters (the last resort)
+    lettered = 0.0    # share of each word's letter-spacing room used (the last resort)
     if d < -EPS and o > EPS:
         ratio = min(1.0, -d / o)
     elif d > EPS and par.justify and not last:
         letters = par.letters(s, e)
-        room = par.rules.letter_space_em * par.em
         if d > g + EPS and letters > EPS:
             if g > EPS:
                 # every gap to its bound first, then the letters; a loose line beyond both
                 # widens its gaps further (it is flush and reported)
                 widen = max(1.0, (d - letters) / g)
-                lettered = min(d - g, letters) / letters * room
+                lettered = min(d - g, letters) / letters
             else:
-                lettered = d / letters * room
+                lettered = d / letters
         elif g > EPS:
             widen = d / g
     gap, cap, blank = par.gap, par.cap, par.blank
@@ -73,7 +72,7 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
         if target >= 0:
             track[target] += give_back - amount
     x0 = par.indent if first else 0.0
-    spans = spans_of(cells[s:e], track, feats, x0, [lettered if par.lcap[c] else 0.0 for c in range(s, e)],
+    spans = spans_of(cells[s:e], track, feats, x0, [lettered * par.lroom[c] for c in range(s, e)],
                      par.lead.get(s, 0.0))
     if par.hyphenated(e, last):
         end, before = spans[-1], cells[e - 1]
