@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..compose import DEFAULT_RULES
-from ..compose.breaks import HYPHEN, opportunities, spaced_addresses
+from ..compose.breaks import HYPHEN, VERSION_RE, opportunities, spaced_addresses
 from ..compose.prepare import HYPHEN_TEXT
 from ..display import DisplayList, Frame, TextLine
 from ..messages import BUG, N_, UNREADABLE_PDF, finding
@@ -62,6 +62,7 @@ GAP_TOL = 0.05      # pt: the renderer places glyphs to about 0.04 pt (a gap set
 WORD_SPACE_EM = DEFAULT_RULES.word_space_em[1]   # a typed word space, at most
 LETTER_SPACE_EM = DEFAULT_RULES.letter_space_em   # letter-spacing inside a word of letters, at most
 ADDRESS_SPACE_EM = DEFAULT_RULES.address_space_em  # ... inside a URL, e-mail address or path
+ADDRESS_MARKS = frozenset("/@:_.")
 UNIT_GAP_TOL = 0.05  # pt: nothing may space out inside a word, a number, —— or ……
 SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are compressed)
 SLACK = 1.0         # pt around a column when assigning characters to it
@@ -597,7 +598,10 @@ def letter_room(glyphs: Sequence[Glyph], i: int) -> float:
     while hi + 1 < len(glyphs) and glyphs[hi + 1].text.isascii() and not glyphs[hi + 1].text.isspace():
         hi += 1
     run = "".join(g.text for g in glyphs[lo:hi + 1])
-    if any(x <= i - lo < y - 1 for x, y in spaced_addresses(run)):
+    # a line holds a piece of an address only (type: | docs, packagers@example | .org): one that
+    # the composer's address rules find, or one holding an address's marks, counts as one
+    if any(x <= i - lo < y - 1 for x, y in spaced_addresses(run)) or \
+            (ADDRESS_MARKS.intersection(run) and not VERSION_RE.fullmatch(run)):
         return ADDRESS_SPACE_EM * glyphs[i].size
     return LETTER_SPACE_EM * glyphs[i].size if a.isalpha() and b.isalpha() else 0.0
 
