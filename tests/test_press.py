@@ -24,6 +24,7 @@ from pypdf.generic import ContentStream, NameObject, RectangleObject, StreamObje
 
 from pipeline.checks.press import check_press, start_separations
 from pipeline.errors import PinbanError
+from pipeline.render import press as press_module
 from pipeline.render.html import photo_url
 from pipeline.render.press import (
     INK_MARGIN,
@@ -41,6 +42,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
 GS = shutil.which("gs")
 needs_gs = pytest.mark.skipif(GS is None, reason="Ghostscript (gs) is not installed: tools/sysdeps.sh installs it")
+
+
+@pytest.fixture(autouse=True)
+def kept_in_the_test(tmp_path, monkeypatch) -> None:
+    """Separated photos are kept in a folder of each test's own: none comes from another run."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+
+def kept_here(tmp_path: Path) -> Path:
+    return tmp_path / "pinban" / "separated"
 
 
 @pytest.fixture(scope="module")
@@ -252,13 +263,23 @@ def build_pages(out: Path, **env: str) -> bytes:
 
 
 def test_same_bytes_with_and_without_source_date_epoch(tmp_path) -> None:
+    """The second build takes the photos the first one kept: the same bytes again. The third
+    separates them anew, and embeds the very same images."""
     edition_midnight = "1736208000"  # 2025-01-07T00:00:00Z, the edition's date
     unset = build_pages(tmp_path / "a", TZ="Asia/Shanghai")
+    assert len(list(kept_here(tmp_path).iterdir())) == 15
     set_same = build_pages(tmp_path / "b", TZ="America/New_York", SOURCE_DATE_EPOCH=edition_midnight)
     assert unset == set_same
     assert dates(unset) == ("D:20250107000000Z", "D:20250107000000Z", "2025-01-07T00:00:00Z")
-    later = build_pages(tmp_path / "c", SOURCE_DATE_EPOCH="1736294400")
+    later = build_pages(tmp_path / "c", SOURCE_DATE_EPOCH="1736294400", XDG_CACHE_HOME=str(tmp_path / "none yet"))
     assert dates(later)[0] == "D:20250108000000Z"  # the date is taken, not the clock
+    assert images(later) == images(unset)
+
+
+def images(pdf: bytes) -> set[bytes]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return {ref.get_object().get_data() for page in reader.pages for ref in page["/Resources"]["/XObject"].values()
+            if ref.get_object()["/Subtype"] == "/Image"}
 
 
 def dates(pdf: bytes) -> tuple[str, str, str]:
@@ -498,6 +519,62 @@ def test_colour_operators_become_k_and_solid_black_overprints() -> None:
     assert float(m) > 0.8 and float(y) > 0.8 and float(c) < 0.2 and float(k) < 0.2
     assert out[7:10] == [b"/P1 scn", b"/a1.0 gs", b"[<0031 0032> -120 <0033>] TJ"]  # not colours: untouched
     assert out[11] == b"0 0 0 0.13 K /PbKOs gs"
+
+
+class MadeAgain(Exception):
+    pass
+
+
+def made_again(*_) -> None:
+    raise MadeAgain
+
+
+def test_kept_copies_are_the_made_ones_and_any_change_makes_them_anew(plant, tmp_path, monkeypatch) -> None:
+    press = plant[1].press
+    photo = tmp_path / "colour.jpg"
+    Image.new("RGB", (600, 400), (200, 30, 30)).save(photo, quality=90)
+    p = picture_of(photo, (600, 400), 72)
+    made = separate_picture(p, press)
+    monkeypatch.setattr(press_module, "placed_pixels", made_again)
+    again = separate_picture(p, press)
+    assert (again.plant, again.review) == (made.plant, made.review)
+    changes = [(replace(p, crop=(10.0, 0.0, 590.0, 400.0)), press), (replace(p, width=60.0), press),
+               (p, replace(press, ink_limit=260.0)), (p, replace(press, image_ppi=300.0))]
+    for changed, changed_press in changes:
+        with pytest.raises(MadeAgain):
+            separate_picture(changed, changed_press)
+    Image.new("RGB", (600, 400), (30, 30, 200)).save(photo, quality=90)  # another photo under the same name
+    with pytest.raises(MadeAgain):
+        separate_picture(p, press)
+
+
+def test_a_cache_folder_that_keeps_nothing_or_a_damaged_copy_changes_nothing(plant, tmp_path, monkeypatch) -> None:
+    press = plant[1].press
+    photo = tmp_path / "colour.jpg"
+    Image.new("RGB", (600, 400), (200, 30, 30)).save(photo, quality=90)
+    p = picture_of(photo, (600, 400), 72)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    made = separate_picture(p, press)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    separate_picture(p, press)
+    [copy] = kept_here(tmp_path).iterdir()
+    copy.write_bytes(copy.read_bytes()[:-100])  # cut short
+    again = separate_picture(p, press)
+    assert (again.plant, again.review) == (made.plant, made.review)
+    assert press_module.kept(copy.name) == (made.plant, made.review)  # made anew, kept whole again
+
+
+def test_the_least_recently_used_copies_go_first(tmp_path, monkeypatch) -> None:
+    folder = kept_here(tmp_path)
+    folder.mkdir(parents=True)
+    for n, name in enumerate(["used-last", "used-first", "used-second"]):
+        (folder / name).write_bytes(bytes(1000))
+        os.utime(folder / name, ns=(0, {"used-first": 1, "used-second": 2, "used-last": 3}[name] * 10**9))
+    monkeypatch.setattr(press_module, "KEPT_BYTES", 2000)
+    press_module.trim_kept.__wrapped__(folder)
+    assert sorted(f.name for f in folder.iterdir()) == ["used-last", "used-second"]
 
 
 def test_photos_are_resampled_to_the_placed_size_never_up(plant, tmp_path) -> None:

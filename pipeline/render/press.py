@@ -10,7 +10,8 @@ What happens here, so that `pinban check` finds it so:
 - photos are cropped to what shows, resampled to the placed size × image_ppi (downsampling
   first makes the colour work cheap), separated from their ICC profile (sRGB when untagged) to
   the output profile by LittleCMS, with the total ink held to the house limit; a grey photo
-  becomes a K-only DeviceGray image. The files in the sources are never touched.
+  becomes a K-only DeviceGray image. The files in the sources are never touched; the copies
+  made are kept in the user's cache folder, so a rebuild separates only what changed.
 - text, rules and furniture are drawn in K only (device-cmyk(0 0 0 1)); whatever WeasyPrint
   still draws in RGB (its crop marks) is turned into CMYK afterwards, neutral greys into K.
 - solid black (100 % K) overprints, as plants expect of black type and rules: no white gap
@@ -19,9 +20,11 @@ What happens here, so that `pinban check` finds it so:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
+import os
 import re
 import struct
 import sys
@@ -31,6 +34,7 @@ from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from ..display import DisplayList, Picture
@@ -89,6 +93,110 @@ def separate_photos(display: DisplayList, press: PressStyle, pool: Executor) -> 
     return {photo_url(p): pool.submit(separate_picture, p, press, pool) for p in pictures}
 
 
+# --- the separated photos kept between builds ---------------------------------------------------
+# An editor rebuilds with the same photos placed the same way again and again: their copies are
+# kept in the user's cache folder under a digest of everything that makes their bytes (the file's
+# content, crop and placed size, the [press] values and profile, this code and the libraries), so
+# a kept copy is byte for byte the one that would be made. The least recently used go first.
+
+KEEP_SEPARATED = True
+KEPT_BYTES = 512 * 2**20
+
+
+def kept_folder() -> Path | None:
+    try:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except RuntimeError:  # no home folder: nothing is kept
+        return None
+    return Path(cache) / "pinban" / "separated"
+
+
+def kept_key(p: Picture, press: PressStyle) -> str:
+    """The digest naming the photo's copies, or "" when they are not to be kept."""
+    if not KEEP_SEPARATED:
+        return ""
+    try:
+        source = Path(p.src).read_bytes()
+        stat = press.output_profile.stat()
+        profile = file_digest(str(press.output_profile), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return ""  # the separation says what is wrong with the file
+    placed = (p.crop, p.pixels, p.width, p.height, press.ink_limit, press.image_ppi)
+    return hashlib.sha256(code_digest() + profile + repr(placed).encode() + hashlib.sha256(source).digest()).hexdigest()
+
+
+def kept(key: str) -> tuple[bytes, bytes] | None:
+    """The plant and review copies kept under `key`, if they are there and whole."""
+    folder = kept_folder()
+    if not key or folder is None:
+        return None
+    try:
+        data = (folder / key).read_bytes()
+    except OSError:
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(folder / key)  # used now: the last to go
+    digest, size, copies = data[:32], int.from_bytes(data[32:36], "big"), data[36:]
+    if hashlib.sha256(copies).digest() != digest or not 0 < size < len(copies):
+        return None
+    return copies[:size], copies[size:]
+
+
+def keep_when_made(key: str, plant: bytes):
+    def store(review: Future) -> None:
+        if not review.cancelled() and review.exception() is None:
+            keep(key, plant, review.result())
+
+    return store
+
+
+def keep(key: str, plant: bytes, review: bytes) -> None:
+    from ..errors import PinbanError
+    from ..project import write_atomic
+
+    folder = kept_folder()
+    if folder is None:
+        return
+    try:
+        copies = plant + review
+        write_atomic(folder / key, hashlib.sha256(copies).digest() + len(plant).to_bytes(4, "big") + copies)
+        trim_kept(folder)
+    except (PinbanError, OSError):
+        pass  # a folder that takes nothing only costs the time it would save
+
+
+@lru_cache(maxsize=4)
+def trim_kept(folder: Path) -> None:
+    """The least recently used copies removed until the folder holds KEPT_BYTES or less: once a
+    process (a build adds a few MB; the listing costs a stat a file)."""
+    stats = [(f.stat(), f) for f in folder.iterdir() if not f.name.startswith(".")]  # not one being written
+    files = sorted((st.st_mtime_ns, st.st_size, f) for st, f in stats)
+    total = sum(size for _, size, _ in files)
+    for _, size, path in files:
+        if total <= KEPT_BYTES:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> bytes:
+    """This module, the photo reading it uses and the versions of Pillow, LittleCMS and libjpeg."""
+    from PIL import __version__, features
+
+    from ..sources import photos
+
+    code = Path(__file__).read_bytes() + Path(photos.__file__).read_bytes()
+    versions = repr((__version__, features.version("littlecms2"), features.version("jpg"))).encode()
+    return hashlib.sha256(code + versions).digest()
+
+
+@lru_cache(maxsize=16)
+def file_digest(path: str, mtime_ns: int, size: int) -> bytes:
+    """The file's digest, read again when its time or size changes."""
+    return hashlib.sha256(Path(path).read_bytes()).digest()
+
+
 def target_size(p: Picture, ppi: float) -> tuple[int, int]:
     """Pixels for the crop at `ppi` as placed, or the crop's own pixels when it has fewer."""
     _, _, cw, ch = p.crop
@@ -97,12 +205,18 @@ def target_size(p: Picture, ppi: float) -> tuple[int, int]:
 
 
 def separate_picture(p: Picture, press: PressStyle, pool: Executor | None = None) -> Separated:
-    """The photo as placed, separated; its review copy queued in `pool` behind the work already
-    there (without a pool, made now)."""
+    """The photo as placed, separated, or as kept from an earlier build; its review copy queued
+    in `pool` behind the work already there (without a pool, made now)."""
+    key = kept_key(p, press)
+    copies = kept(key)
+    if copies is not None:
+        return Separated(copies[0], finished(copies[1]))
     with quick_handover():
         small, icc = placed_pixels(p, press)
         plant = jpeg(separated(small, icc, press))
     review = pool.submit(review_jpeg, small, icc, press) if pool else finished(review_jpeg(small, icc, press))
+    if key:
+        review.add_done_callback(keep_when_made(key, plant))
     return Separated(plant, review)
 
 
@@ -549,3 +663,5 @@ def clear_tables() -> None:
     cmyk_identity.cache_clear()
     output_profile.cache_clear()
     grey_curve.cache_clear()
+    file_digest.cache_clear()
+    trim_kept.cache_clear()
