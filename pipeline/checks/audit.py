@@ -372,6 +372,7 @@ class Auditor:
         self.max_ragged = 0.0
         self.max_gap = 0.0
         self.after_hyphen = False     # the line before ended with an added hyphen
+        self.paragraph = ""           # the paragraph's text before the line before
         self.problems: list[Finding] = []
 
     def result(self, n_lines: int, seconds: float) -> TypographyAudit:
@@ -413,7 +414,11 @@ class Auditor:
         if not line.last and end.text in NO_END:
             self.flag("line_end", "pdf-line-end", line, N_("the line ends with {mark}: «{line}»"),
                       N_("typography.md rule 3: an opening mark goes to the next line"), [end], mark=end.text)
-        if continues and prev is not None and not allowed_break(prev, line):
+        same = prev is not None and prev.composed is not None and line.composed is not None \
+            and line.composed.block_id == prev.composed.block_id
+        if not (continues and same):
+            self.paragraph = ""
+        if continues and prev is not None and not allowed_break(prev, line, self.paragraph[-200:]):
             self.flag("splits", "pdf-split", line, N_("{before}|{after}: a number or word is split across lines: «{line}»"),
                       N_("typography.md rule 5: a number or Latin word stays on one line"), [first],
                       before=prev.glyphs[-1].text, after=first.text)
@@ -422,6 +427,9 @@ class Auditor:
             self.flag("splits", "pdf-hyphens", line, N_("two hyphenated lines in a row: «{line}»"),
                       N_("re-break the paragraph: never two hyphenated lines in a row"), [prev.glyphs[-1]])
         self.after_hyphen = hyphen
+        if continues and prev is not None and prev.composed is not None and line.composed is not None:
+            gap = " " * max(0, line.composed.start - prev.composed.end)
+            self.paragraph += prev.composed.source_text + gap
 
     # rules 7, 11, 12, 14, 15, 16: a body line's shape ------------------------------------------
 
@@ -544,13 +552,14 @@ def prev_hyphen(line: DrawnLine) -> bool:
     return bool(line.composed and line.composed.hyphenated and line.glyphs[-1].text == HYPHEN_TEXT)
 
 
-def allowed_break(prev: DrawnLine, line: DrawnLine) -> bool:
+def allowed_break(prev: DrawnLine, line: DrawnLine, before: str = "") -> bool:
     """Where the two lines meet is a break opportunity of the house rules (breaks.py), with its
-    hyphen drawn if it is a hyphenation point; without the composed text, rule 5 from the glyphs."""
+    hyphen drawn if it is a hyphenation point; without the composed text, rule 5 from the glyphs.
+    `before` is the paragraph's text before `prev` (an address may begin lines earlier)."""
     a, b = prev.composed, line.composed
     if not (a and b and a.block_id == b.block_id and a.end <= b.start):
         return broke_at_space(prev, line) or not split_unit(prev.glyphs, line.glyphs[0].text)
-    left, right = a.source_text, b.source_text
+    left, right = before + a.source_text, b.source_text
     kind = opportunities(left + " " * (b.start - a.end) + right).get(len(left))
     if kind is None:
         return False
