@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,13 +24,34 @@ from pypdf.generic import ContentStream, NameObject, RectangleObject, StreamObje
 
 from pipeline.checks.press import check_press, start_separations
 from pipeline.errors import PinbanError
-from pipeline.render.press import limit_ink, separate_picture, target_size
+from pipeline.render import press as press_module
+from pipeline.render.html import photo_url
+from pipeline.render.press import (
+    INK_MARGIN,
+    limit_ink,
+    press_content,
+    rgb_to_cmyk,
+    separate_photos,
+    separate_picture,
+    separated,
+    target_size,
+)
 from pipeline.style import load_style
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sources" / "2025-01-07-fengtai-lianghui"
 GS = shutil.which("gs")
 needs_gs = pytest.mark.skipif(GS is None, reason="Ghostscript (gs) is not installed: tools/sysdeps.sh installs it")
+
+
+@pytest.fixture(autouse=True)
+def kept_in_the_test(tmp_path, monkeypatch) -> None:
+    """Separated photos are kept in a folder of each test's own: none comes from another run."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+
+def kept_here(tmp_path: Path) -> Path:
+    return tmp_path / "pinban" / "separated"
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +130,21 @@ def test_every_text_colour_is_k_only(plant) -> None:
         assert op == b"g" or (op == b"k" and values[:3] == (0, 0, 0)), f"text drawn in {op} {values}"
 
 
+PAINT_FILL = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+PAINT_STROKE = {b"S", b"s", b"B", b"B*", b"b", b"b*"}
+
+
+def test_rules_and_furniture_in_k_only(plant) -> None:
+    """Every path is painted in K alone (or grey), but the crop marks, in registration on all four plates."""
+    ops = drawn(plant[3])
+    colours = {fill for op, fill, _ in ops if op in PAINT_FILL} | {stroke for op, _, stroke in ops if op in PAINT_STROKE}
+    assert (b"K", (1, 1, 1, 1)) in colours  # the crop marks
+    colours -= {(b"K", (1, 1, 1, 1))}
+    assert len(colours) >= 2  # rules and the grey behind photos at least
+    for op, values in colours:
+        assert op.lower() == b"g" or (op.lower() == b"k" and values[:3] == (0, 0, 0)), f"painted in {op} {values}"
+
+
 def test_no_rgb_anywhere_and_images_cmyk_or_grey(plant) -> None:
     ops = drawn(plant[3])
     assert not [o for o in ops if o[0] in (b"rg", b"RG")]
@@ -164,6 +201,31 @@ def test_total_ink_within_the_limit(plant, separations) -> None:
         assert 150 < worst <= limit  # dark photo areas come near the limit, never past it
 
 
+def test_every_photo_in_the_plant_file_within_the_ink_limit_over_a_screen_cell(plant) -> None:
+    """The 50 dpi render samples the photos; here every pixel of every photo as embedded counts.
+    JPEG's ringing lifts single pixels at dark edges a few % (the separation itself keeps each
+    pixel within the limit, tested below); what the plate prints is a screen cell's ink: at
+    200 ppi one cell of a 100 lpi newsprint screen is 2 × 2 pixels, in any alignment."""
+    limit = plant[1].press.ink_limit
+    photos = {ref.idnum: ref.get_object() for page in plant[3].pages for ref in page["/Resources"]["/XObject"].values()
+              if ref.get_object()["/Subtype"] == "/Image" and ref.get_object()["/ColorSpace"] == "/DeviceCMYK"}
+    assert len(photos) == sum(len(page.pictures) for page in plant[0].pages)
+    for xobject in photos.values():
+        with Image.open(io.BytesIO(xobject.get_data())) as im:  # Pillow undoes Adobe's inverted CMYK
+            worst = worst_cell_ink(im)
+        assert 150 < worst <= limit, f"{worst:.1f} % total ink over a cell of a {im.size} photo"
+
+
+def worst_cell_ink(cmyk: Image.Image) -> float:
+    """The highest total ink, in %, of any 2 × 2 pixels."""
+    from PIL import ImageMath
+
+    bands = dict(zip("cmyk", cmyk.split()))
+    total = ImageMath.lambda_eval(lambda b: b["c"] + b["m"] + b["y"] + b["k"], **bands).convert("F")
+    w, h = total.size
+    return max(total.crop((dx, dy, w, h)).reduce(2).getextrema()[1] for dx in (0, 1) for dy in (0, 1)) / 255 * 100
+
+
 @needs_gs
 def test_no_cmy_under_body_text_and_text_on_black(plant, separations) -> None:
     display, style, _, _ = plant
@@ -201,13 +263,23 @@ def build_pages(out: Path, **env: str) -> bytes:
 
 
 def test_same_bytes_with_and_without_source_date_epoch(tmp_path) -> None:
+    """The second build takes the photos the first one kept: the same bytes again. The third
+    separates them anew, and embeds the very same images."""
     edition_midnight = "1736208000"  # 2025-01-07T00:00:00Z, the edition's date
     unset = build_pages(tmp_path / "a", TZ="Asia/Shanghai")
+    assert len(list(kept_here(tmp_path).iterdir())) == 15
     set_same = build_pages(tmp_path / "b", TZ="America/New_York", SOURCE_DATE_EPOCH=edition_midnight)
     assert unset == set_same
     assert dates(unset) == ("D:20250107000000Z", "D:20250107000000Z", "2025-01-07T00:00:00Z")
-    later = build_pages(tmp_path / "c", SOURCE_DATE_EPOCH="1736294400")
+    later = build_pages(tmp_path / "c", SOURCE_DATE_EPOCH="1736294400", XDG_CACHE_HOME=str(tmp_path / "none yet"))
     assert dates(later)[0] == "D:20250108000000Z"  # the date is taken, not the clock
+    assert images(later) == images(unset)
+
+
+def images(pdf: bytes) -> set[bytes]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return {ref.get_object().get_data() for page in reader.pages for ref in page["/Resources"]["/XObject"].values()
+            if ref.get_object()["/Subtype"] == "/Image"}
 
 
 def dates(pdf: bytes) -> tuple[str, str, str]:
@@ -389,6 +461,120 @@ def test_a_grey_photo_is_k_only_and_a_colour_photo_within_the_limit(plant, tmp_p
     with Image.open(io.BytesIO(c.review)) as im:
         assert im.mode == "RGB"
     assert hashlib.sha256(colour.read_bytes()).digest() == before
+
+
+def test_no_colour_is_separated_over_the_ink_limit(plant) -> None:
+    """Every pixel of a 64-level RGB cube (black, white and the full primaries included), before JPEG."""
+    press = plant[1].press
+    steps = [round(i * 255 / 63) for i in range(64)]
+    cube = Image.new("RGB", (64 * 64, 64))
+    cube.putdata([(r, g, b) for b in steps for g in steps for r in steps])
+    cmyk = separated(cube, None, press)
+    assert cmyk.mode == "CMYK"
+    data = cmyk.tobytes()
+    worst = max(map(sum, zip(data[0::4], data[1::4], data[2::4], data[3::4]))) / 255 * 100
+    assert press.ink_limit - INK_MARGIN - 2 < worst <= press.ink_limit - INK_MARGIN + 1  # 4 channels rounded to 8 bits
+
+
+@pytest.mark.parametrize("wanted", [390, 401, 799, 801, 1600])
+def test_a_jpeg_is_decoded_small_but_never_under_the_placed_pixels(plant, tmp_path, monkeypatch, wanted) -> None:
+    """Pillow's draft decodes a JPEG at 1/2, 1/4 or 1/8 for free: the smallest that still has
+    the pixels the placed size asks for, so the resolution as placed is kept."""
+    press = plant[1].press
+    source = tmp_path / "big.jpg"
+    Image.linear_gradient("L").resize((1600, 1200)).convert("RGB").save(source, quality=90)
+    p = picture_of(source, (1600, 1200), wanted * 72 / press.image_ppi)
+    target = target_size(p, press.image_ppi)
+    decoded = []
+    resize = Image.Image.resize
+    monkeypatch.setattr(Image.Image, "resize", lambda im, *a, **kw: decoded.append(im.size) or resize(im, *a, **kw))
+    with Image.open(io.BytesIO(separate_picture(p, press).plant)) as im:
+        assert im.size == target
+    scale = max(s for s in (1, 2, 4, 8) if -(-1600 // s) >= target[0] and -(-1200 // s) >= target[1])
+    assert decoded == [(-(-1600 // scale), -(-1200 // scale))]
+
+
+def test_separated_in_the_pool_as_alone_and_the_switch_interval_given_back(plant) -> None:
+    display, style, _, _ = plant
+    before = sys.getswitchinterval()
+    with ThreadPoolExecutor(2) as pool:
+        jobs = separate_photos(display, style.press, pool)
+        made = {url: (job.result().plant, job.result().review) for url, job in jobs.items()}
+    assert len(made) == sum(len(page.pictures) for page in display.pages)
+    for p in (display.pages[0].pictures[0], display.pages[1].pictures[-1]):
+        alone = separate_picture(p, style.press)
+        assert made[photo_url(p)] == (alone.plant, alone.review)
+    assert sys.getswitchinterval() == before
+
+
+def test_colour_operators_become_k_and_solid_black_overprints() -> None:
+    convert = rgb_to_cmyk("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+    content = (b"q\n/DeviceCMYK cs\n0 0 0 1 scn\n0.5 g\n.25 G\n0.6 0.6 0.6 RG\n1 0 0 rg\n/P1 scn\n/a1.0 gs\n"
+               b"[<0031 0032> -120 <0033>] TJ\n/DeviceCMYK CS\n0 0 0 0.13 SCN\nQ")
+    out = press_content(content, convert).split(b"\n")
+    assert out[2:6] == [b"0 0 0 1 k /PbOPf gs", b"0 0 0 0.5 k /PbKOf gs", b"0 0 0 0.75 K /PbKOs gs",
+                        b"0 0 0 0.4 K /PbKOs gs"]  # grey and neutral RGB to K alone; solid black overprints
+    c, m, y, k, op, state, gs = out[6].split()
+    assert (op, state, gs) == (b"k", b"/PbKOf", b"gs")  # red, separated, knocking out
+    assert float(m) > 0.8 and float(y) > 0.8 and float(c) < 0.2 and float(k) < 0.2
+    assert out[7:10] == [b"/P1 scn", b"/a1.0 gs", b"[<0031 0032> -120 <0033>] TJ"]  # not colours: untouched
+    assert out[11] == b"0 0 0 0.13 K /PbKOs gs"
+
+
+class MadeAgain(Exception):
+    pass
+
+
+def made_again(*_) -> None:
+    raise MadeAgain
+
+
+def test_kept_copies_are_the_made_ones_and_any_change_makes_them_anew(plant, tmp_path, monkeypatch) -> None:
+    press = plant[1].press
+    photo = tmp_path / "colour.jpg"
+    Image.new("RGB", (600, 400), (200, 30, 30)).save(photo, quality=90)
+    p = picture_of(photo, (600, 400), 72)
+    made = separate_picture(p, press)
+    monkeypatch.setattr(press_module, "placed_pixels", made_again)
+    again = separate_picture(p, press)
+    assert (again.plant, again.review) == (made.plant, made.review)
+    changes = [(replace(p, crop=(10.0, 0.0, 590.0, 400.0)), press), (replace(p, width=60.0), press),
+               (p, replace(press, ink_limit=260.0)), (p, replace(press, image_ppi=300.0))]
+    for changed, changed_press in changes:
+        with pytest.raises(MadeAgain):
+            separate_picture(changed, changed_press)
+    Image.new("RGB", (600, 400), (30, 30, 200)).save(photo, quality=90)  # another photo under the same name
+    with pytest.raises(MadeAgain):
+        separate_picture(p, press)
+
+
+def test_a_cache_folder_that_keeps_nothing_or_a_damaged_copy_changes_nothing(plant, tmp_path, monkeypatch) -> None:
+    press = plant[1].press
+    photo = tmp_path / "colour.jpg"
+    Image.new("RGB", (600, 400), (200, 30, 30)).save(photo, quality=90)
+    p = picture_of(photo, (600, 400), 72)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    made = separate_picture(p, press)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    separate_picture(p, press)
+    [copy] = kept_here(tmp_path).iterdir()
+    copy.write_bytes(copy.read_bytes()[:-100])  # cut short
+    again = separate_picture(p, press)
+    assert (again.plant, again.review) == (made.plant, made.review)
+    assert press_module.kept(copy.name) == (made.plant, made.review)  # made anew, kept whole again
+
+
+def test_the_least_recently_used_copies_go_first(tmp_path, monkeypatch) -> None:
+    folder = kept_here(tmp_path)
+    folder.mkdir(parents=True)
+    for n, name in enumerate(["used-last", "used-first", "used-second"]):
+        (folder / name).write_bytes(bytes(1000))
+        os.utime(folder / name, ns=(0, {"used-first": 1, "used-second": 2, "used-last": 3}[name] * 10**9))
+    monkeypatch.setattr(press_module, "KEPT_BYTES", 2000)
+    press_module.trim_kept.__wrapped__(folder)
+    assert sorted(f.name for f in folder.iterdir()) == ["used-last", "used-second"]
 
 
 def test_photos_are_resampled_to_the_placed_size_never_up(plant, tmp_path) -> None:
