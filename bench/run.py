@@ -530,6 +530,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pinban-bench-") as tmp:
         work = Path(tmp)
         section(loop_report(edition_arg, args.runs, work))
+        if not args.all:   # what the plant file's separation adds to a build (--all reports it below)
+            section(press_cost.separation_report(edition_arg, min(args.runs, 3)))
         if args.all:
             table, facts = stage_table(edition_arg, args.runs, work)
             fresh_rows(table, edition_arg, args.runs, facts)
