@@ -2,20 +2,21 @@
 
 Pure and deterministic. Rules are typography.md 1–18 as far as one paragraph goes.
 
-Model. The paragraph is cut into cells: a hanzi, a mark, a space; Latin words and digit runs
-are two cells (all but the last character, then the last character), and so are the 2-em
-`——`/`……` (one character each): the gap after such a unit is tracking on its last character,
-nothing may break or space out inside it.
-Each cell has a shaped width (HarfBuzz, the face that renders), each gap after a cell a natural
-width (the house CJK–Latin gap), whether it may widen, and each full-width mark one blank half
+Model. The paragraph is cut into cells: a hanzi, a mark, a space; a Latin word, number or
+address is cut at its break opportunities (breaks.py: UAX #14 by ICU, 避头尾, address rules,
+hyphenation), each piece two cells (all but its last character, then the last character), and
+so are the 2-em `——`/`……`: nothing may break or space out inside a piece.
+Each cell has a shaped width (HarfBuzz, the face that renders; a word's pieces in context), each
+gap after a cell a natural width (the house CJK–Latin gap, fixed) and a capacity to widen (CJK
+gaps 0.25 em, word spaces to 0.5 em), and each full-width mark one blank half
 (left for opening marks, right for the others) that may be removed:
 - mandatorily in a punctuation pair (rule 7), at the end of a justified line (rule 8, ink flush)
   and at the start of a continuation line (rule 9);
 - optionally, and evenly, to pull a character back onto the line (rule 10), before any widening.
 
-Breaking. Total fit (Knuth–Plass style dynamic programming) over the break points that 避头尾
-allows (rules 1–6): each line is either shrunk by compressing its marks evenly, or widened
-evenly at its stretchable gaps up to `max_stretch_em`. A first pass admits only lines within
+Breaking. Total fit (Knuth–Plass style dynamic programming) over the break opportunities:
+each line is either shrunk by compressing its marks evenly, or widened at its gaps in proportion
+to their capacity, then (last resort) letter-spaced in its words of letters and addresses. A first pass admits only lines within
 those bounds (a 孤字 last line costs so much it is taken only when nothing else fits); if it
 finds no way through, a second pass also admits loose, ragged and overfull lines, and
 `compose_noted` says which it took. A line costs (30 + badness)²: fewer lines win, and fully
@@ -34,11 +35,11 @@ it for a left blank (so a WenKai opening mark at a line start keeps its blank). 
 with `fwid` where the face has it (Noto CJK draws a lone U+2014 0.89 em wide). Consecutive cells
 with the same face, size, tracking and features become one Span.
 
-Libraries checked: none does metric CJK justification in Python. PyICU and uniseg give UAX #14
-break opportunities (not this house's 避头尾 list, no widths); budoux and budou break by phrase;
+Libraries checked: none does metric CJK justification in Python. ICU (icu4py) gives the UAX #14
+break opportunities, pyphen the hyphenation points; budoux and budou break by phrase;
 cjk-textwrap and cjkjust pad monospace strings; Pango/WeasyPrint neither compress nor justify
-CJK; Typst's composer lives inside Typst. So the break rules are the explicit tables below and
-HarfBuzz (uharfbuzz) measures.
+CJK; Typst's composer lives inside Typst. So breaking and justification are ours, on ICU's
+opportunities with the 避头尾 tables on top, and HarfBuzz (uharfbuzz) measures.
 """
 
 from __future__ import annotations
@@ -75,24 +76,24 @@ def compose_noted(runs: Sequence[TextRun], measure: float, faces: Mapping[str, F
     if par is None:
         return (), ()
     breaks = best_breaks(par, measure)
+    kinds = compromises(par, measure, breaks)
     for keep_marks in (True, False):
-        too_long = overfull(par, measure, breaks)
+        too_long = [(par.cells[s].start, par.cells[e - 1].start + len(par.cells[e - 1].text))
+                    for (s, e), k in zip(breaks, kinds) if "overfull" in k]
         if not too_long:
             break
         # never over the measure: break what no rule lets break at a grapheme boundary
         par = with_emergency(runs, faces, rules, too_long, keep_marks, where)
         breaks = best_breaks(par, measure)
+        kinds = compromises(par, measure, breaks)
     last = len(breaks) - 1
     lines = tuple(realise_line(par, measure, s, e, i == last) for i, (s, e) in enumerate(breaks))
-    notes = ((i, compromise(par, measure, s, e, i == last)) for i, (s, e) in enumerate(breaks))
-    return lines, tuple((i, kind) for i, kinds in notes for kind in kinds)
+    return lines, tuple((i, kind) for i, line_kinds in enumerate(kinds) for kind in line_kinds)
 
 
-def overfull(par, measure: float, breaks: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The text spans of the lines wider than the measure."""
-    cells, last = par.cells, len(breaks) - 1
-    return [(cells[s].start, cells[e - 1].start + len(cells[e - 1].text))
-            for i, (s, e) in enumerate(breaks) if "overfull" in compromise(par, measure, s, e, i == last)]
+def compromises(par, measure: float, breaks: list[tuple[int, int]]) -> list[tuple[str, ...]]:
+    last = len(breaks) - 1
+    return [compromise(par, measure, s, e, i == last) for i, (s, e) in enumerate(breaks)]
 
 
 __all__ = ["ComposeRules", "Line", "Span", "TextRun", "check_lines", "compose", "compose_noted"]

@@ -1,8 +1,8 @@
 """Total-fit line breaking over a prepared paragraph, with one cost function for every pass.
 
 Knuth–Plass style dynamic programming over the break candidates that 避头尾 allows: each line
-is either shrunk by compressing its marks evenly, or widened evenly at its stretchable gaps up
-to `max_stretch_em`. A first (strict) pass admits only lines within those bounds; if it finds no
+is either shrunk by compressing its marks evenly, or widened at its gaps in proportion to their
+capacity (then, as the last resort, letter-spaced). A first (strict) pass admits only lines within those bounds; if it finds no
 way through, a second pass also admits loose, ragged and overfull lines. A line costs
 (30 + badness)²: fewer lines win, and fully compressing the optional marks (badness 3) is
 cheaper than widening (100 at the bound, cubic). A 孤字 last line costs so much it is taken
