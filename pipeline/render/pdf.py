@@ -4,9 +4,12 @@ the bleed box, and the spread imposed from the trimmed pages."""
 from __future__ import annotations
 
 import io
+import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image
@@ -64,13 +67,14 @@ def write_pdf(document: str, style: Style, display: DisplayList, photos: dict[st
               PROFILE_URL: style.press.output_profile.read_bytes()}
     fetcher = url_fetcher_for(roots, files, served)
     buffer = io.BytesIO()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), fast_pdf_write():
         # WeasyPrint opens the photos with Pillow too; pinban check reports huge photos itself
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         html = weasyprint.HTML(string=document, url_fetcher=fetcher, base_url=str(style.root))
         profiles: dict = {}  # filled by press_css's @color-profile: the output intent
         press = weasyprint.CSS(string=press_css(), url_fetcher=fetcher, base_url=str(style.root), color_profiles=profiles)
-        doc = html.render(stylesheets=[press], color_profiles=profiles, pdf_variant=PDFX_VARIANT)
+        doc = html.render(stylesheets=[press], color_profiles=profiles, pdf_variant=PDFX_VARIANT,
+                          cache=photos_to_come(display, style.press.image_ppi, photos))
         # WeasyPrint's PDF/X path stamps the local time where the document has no dates
         stamp = display_time(display).strftime("%Y-%m-%dT%H:%M:%SZ")
         doc.metadata.created = doc.metadata.created or stamp
@@ -82,6 +86,91 @@ def write_pdf(document: str, style: Style, display: DisplayList, photos: dict[st
 
 def plant_bytes(job: Future) -> Callable[[], bytes]:
     return lambda: job.result().plant
+
+
+def photos_to_come(display: DisplayList, ppi: float, photos: dict[str, Future]) -> dict:
+    """WeasyPrint's image cache, each photo still being separated already in it as an image of
+    its placed pixel size (press.target_size) whose bytes are read only when the PDF is written:
+    WeasyPrint lays the pages out and paints them meanwhile, where fetching the photos would wait
+    for each in turn. The image then made is the one WeasyPrint makes of the fetched bytes."""
+    from .html import photo_url
+    from .press import target_size
+
+    cache: dict = {}
+    for page in display.pages:
+        for p in page.pictures:
+            url = photo_url(p)
+            if url in photos and url not in cache:
+                cache[url] = photo_to_come()(url, target_size(p, ppi), photos[url], cache)
+    return cache
+
+
+@lru_cache(maxsize=1)
+def photo_to_come():
+    """The class of a WeasyPrint raster image whose size is known and whose bytes come from a
+    future: what layout and painting read is there at once; the rest (mode, data, …) is what
+    WeasyPrint's RasterImage makes of the bytes, when the PDF writer first asks for it."""
+    import hashlib
+
+    from weasyprint import DEFAULT_OPTIONS
+    from weasyprint.images import RasterImage
+
+    class PhotoToCome(RasterImage):
+        def __init__(self, url: str, pixels: tuple[int, int], job: Future, cache: dict) -> None:
+            self.id = hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()  # as WeasyPrint names it
+            self.width, self.height = pixels
+            self.ratio = self.width / self.height if self.height else math.inf
+            self._dpi = DEFAULT_OPTIONS["dpi"]
+            self._job, self._cache = job, cache
+
+        def __getattr__(self, name: str):
+            if name.startswith("__") or "_job" not in self.__dict__:
+                raise AttributeError(name)
+            data = self.__dict__.pop("_job").result().plant
+            made = RasterImage(Image.open(io.BytesIO(data)), self.id, data, None, self._cache, "from-image",
+                               DEFAULT_OPTIONS)
+            if (made.width, made.height) != (self.width, self.height):
+                raise ValueError(f"a separated photo is {made.width} × {made.height} px, placed as "
+                                 f"{self.width} × {self.height}")
+            self.__dict__.update(made.__dict__)
+            return getattr(self, name)
+
+    return PhotoToCome
+
+
+@contextmanager
+def fast_pdf_write() -> Iterator[None]:
+    """pydyf writes each stream's bytes twice when the PDF has an identifier: once into the file,
+    once more for the identifier's digest, compressing every stream (the fonts at level 9) again.
+    While the block runs, a PDF's writing makes each of its streams' bytes once and takes them
+    again for the digest: the file is byte for byte what pydyf writes without this."""
+    import pydyf
+
+    write, stream_data = pydyf.PDF.write, pydyf.Stream.data
+
+    def writing_once(pdf, *args, **kwargs):
+        made: dict[int, tuple[object, bytes]] = {}  # id → (the stream, kept alive; its bytes)
+
+        def data(stream) -> bytes:
+            known = made.get(id(stream))
+            if known is not None and known[0] is stream:
+                return known[1]
+            value = stream_data.fget(stream)
+            if stream.number is not None:  # an object of the file: not changed once written
+                made[id(stream)] = (stream, value)
+            return value
+
+        pydyf.Stream.data = property(data)
+        try:
+            return write(pdf, *args, **kwargs)
+        finally:
+            pydyf.Stream.data = stream_data
+
+    pydyf.PDF.write = writing_once
+    try:
+        yield
+    finally:
+        pydyf.PDF.write = write
 
 
 def finish_pages(pdf: bytes, style: Style) -> bytes:

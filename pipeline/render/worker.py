@@ -136,7 +136,7 @@ def warm_separation(press: PressStyle, photos: list[str]) -> None:
     """The output profile, the grey curve and each photo profile's separation table (0.15 s for
     the sample), made before the photos are: the first photo separated would wait for them."""
     from ..sources.photos import open_image
-    from .press import grey_curve, separation_lut
+    from .press import grey_curve, separation_transform
 
     profile = str(press.output_profile)
     grey_curve(profile)
@@ -145,7 +145,7 @@ def warm_separation(press: PressStyle, photos: list[str]) -> None:
         with contextlib.suppress(Exception), open_image(path) as im:  # the checker reports a bad photo
             profiles.add(im.info.get("icc_profile") or None)
     for icc in profiles:
-        separation_lut(icc, profile, press.ink_limit)
+        separation_transform(icc, profile, press.ink_limit)
 
 
 def next_drawing(conn):
