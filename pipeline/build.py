@@ -181,6 +181,12 @@ def ready_for_checks() -> None:
         proof.overlay_font()
 
 
+def ready_for_preview() -> None:
+    """Load PDFium, which draws this process's part of the preview, while the drawing process works."""
+    import pypdfium2
+    import pypdfium2.raw  # noqa: F401
+
+
 def check_edition(job: Job) -> list[Finding]:
     """Sources, then layout, then the rendered PDF. Every failure becomes a finding."""
     from .checks.layout import check_layout
@@ -277,6 +283,7 @@ def build_pdf(edition_arg: str | None, out: str | None, keep_going: bool = False
                 worker.start(display, staged.style, staged.out, staged.faces, share_preview=True)
             findings = sort_findings(check_undrawn(job, display))  # while the worker draws
             if worker.available:
+                ready_for_preview()
                 worker.drawn()
                 worker.finish()
             else:

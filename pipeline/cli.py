@@ -113,7 +113,18 @@ def main() -> None:
         click.echo(f"pinban: internal error: {type(exc).__name__}: {exc} (hint: this is a pinban bug; "
                    "please report it with the edition folder)", err=True)
         sys.exit(70)
-    sys.exit(0)
+    finished()
+
+
+def finished() -> None:
+    """Exit 0 without tearing the interpreter down object by object (about 0.05 s after a build):
+    every output is written and closed and every child process reaped by then; what is left to
+    do is flush the two streams."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @cli.command()

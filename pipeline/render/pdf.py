@@ -18,7 +18,7 @@ from ..display import DisplayList
 from ..project import write_atomic
 from ..style import Style
 from .html import display_time, photo_url
-from .libraries import import_weasyprint
+from .libraries import import_weasyprint, lean_html
 from .press import WORKERS, separate_photos
 
 
@@ -70,7 +70,7 @@ def write_pdf(document: str, style: Style, display: DisplayList, photos: dict[st
     with warnings.catch_warnings(), fast_pdf_write():
         # WeasyPrint opens the photos with Pillow too; pinban check reports huge photos itself
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        html = weasyprint.HTML(string=document, url_fetcher=fetcher, base_url=str(style.root))
+        html = lean_html()(string=document, url_fetcher=fetcher, base_url=str(style.root))
         profiles: dict = {}  # filled by press_css's @color-profile: the output intent
         press = weasyprint.CSS(string=press_css(), url_fetcher=fetcher, base_url=str(style.root), color_profiles=profiles)
         doc = html.render(stylesheets=[press], color_profiles=profiles, pdf_variant=PDFX_VARIANT,

@@ -263,13 +263,12 @@ def draw_one_page(html: str, style, display) -> bytes:
 
     from ..project import project_root
     from .html import photo_url
-    from .libraries import import_weasyprint
+    from .libraries import lean_html
     from .pdf import url_fetcher_for
 
-    weasyprint = import_weasyprint()
     pictures = [p for page in display.pages for p in page.pictures if p.src]
     roots = [style.root, project_root() / "sources" / display.edition, *(Path(p.src).parent for p in pictures)]
     fetcher = url_fetcher_for(roots, {photo_url(p): Path(p.src) for p in pictures})
     buffer = io.BytesIO()
-    weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=str(style.root)).write_pdf(buffer, uncompressed_pdf=True)
+    lean_html()(string=html, url_fetcher=fetcher, base_url=str(style.root)).write_pdf(buffer, uncompressed_pdf=True)
     return buffer.getvalue()

@@ -16,7 +16,7 @@ from ..fonts import Face
 from ..project import write_atomic
 from ..style import PressStyle, Style
 from .html import display_time, esc, pages_html
-from .libraries import import_weasyprint
+from .libraries import import_weasyprint, lean_html
 from .pdf import draw_pdfs, output_paths
 from .press import press_display
 from .preview import PREVIEW_PARTS, assemble_png, preview_png, preview_rows
@@ -124,12 +124,12 @@ def warm_weasyprint(faces: list[tuple[str, int]]) -> None:
     in a process pays for fontconfig's font list, Pango's font map and cffi parsing the C types
     WeasyPrint and pydyf use (about 0.2 s), which this moves off the critical path. No text is
     written: that would subset each face (0.1 s a face) for nothing. The output is thrown away."""
-    weasyprint = import_weasyprint()
+    html = lean_html()
     text = "".join(f"<p style=\"font-family:'{esc(family)}';font-weight:{weight}\">中文，“排版”。A1</p>"
                    for family, weight in faces)
-    weasyprint.HTML(string=f"<html><body>{text}</body></html>").render()
-    weasyprint.HTML(string='<html><body><div style="width:1pt;height:1pt;background:#000"></div></body></html>'
-                    ).write_pdf(io.BytesIO())
+    html(string=f"<html><body>{text}</body></html>").render()
+    html(string='<html><body><div style="width:1pt;height:1pt;background:#000"></div></body></html>'
+         ).write_pdf(io.BytesIO())
 
 
 def warm_separation(press: PressStyle, photos: list[str]) -> None:
@@ -148,6 +148,14 @@ def warm_separation(press: PressStyle, photos: list[str]) -> None:
         separation_transform(icc, profile, press.ink_limit)
 
 
+def warm_finishing() -> None:
+    """The libraries that finish the PDFs (pypdf) and draw the preview (PDFium) imported: about
+    0.1 s that would otherwise come after WeasyPrint, on the way to the outputs."""
+    import pypdf.generic  # noqa: F401
+    import pypdfium2
+    import pypdfium2.raw  # noqa: F401
+
+
 def next_drawing(conn):
     """The parent's drawing, after the warm-up it may ask for first."""
     kind, detail = conn.recv()
@@ -157,6 +165,7 @@ def next_drawing(conn):
             warm_weasyprint(faces)
             if press is not None:
                 warm_separation(press, photos)
+            warm_finishing()
         kind, detail = conn.recv()
     return detail
 
