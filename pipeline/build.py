@@ -174,7 +174,12 @@ def ready_for_checks() -> None:
     the drawing process works: this process would only wait."""
     import contextlib
 
-    from . import draft, proof  # noqa: F401 — imported for their libraries
+    import pypdf.generic  # noqa: F401 — the checks', the proof's and the draft's libraries
+    import pypdfium2.raw  # noqa: F401
+    import reportlab.pdfgen.canvas  # noqa: F401
+    from PIL import ImageChops, ImageMath  # noqa: F401
+
+    from . import draft, proof  # noqa: F401
     from .checks import makeup, pdf, press  # noqa: F401
 
     with contextlib.suppress(PinbanError):  # the proof reports a missing font itself
@@ -419,10 +424,18 @@ def build_everything(job: Job, staged: Job, worker) -> tuple[DisplayList, list[F
     lap("load")
     display = lay_out(job)
     lap("compose and layout")
+    def write_draft(comments: list[Finding]) -> InChild:
+        return InChild(lambda: export_draft(job.edition, staged.out, comments, display.locations()))
+
+    early: tuple[list[Finding], InChild] | None = None
     if worker.available:
         step("drawing the spread")
         worker.start(display, staged.style, staged.out, staged.faces)
         findings = check_undrawn(staged, display)  # while the worker draws
+        # the DOCX as the findings so far comment on it, made on the core the drawing leaves free;
+        # made again below if the PDF's findings add comments
+        so_far = commented(sort_findings(findings))
+        early = (so_far, write_draft(so_far))
         ready_for_checks()
         pdfs = worker.drawn()
     else:
@@ -432,11 +445,14 @@ def build_everything(job: Job, staged: Job, worker) -> tuple[DisplayList, list[F
     findings = sort_findings(findings + check_drawn(staged, display, pdfs[0], beside=True))
     lap("PDF audit and read-back (the preview drawn meanwhile)")
     step("writing the DOCX draft")
-    comments = [f for f in findings if f.block_id]
-    draft = InChild(lambda: export_draft(job.edition, staged.out, comments, display.locations()))
+    comments = commented(findings)
+    if early is not None:
+        early[1].result()  # its child is done (or failed: then the draft is made now)
+    draft = write_draft(comments) if early is None or early[0] != comments else None
     step("drawing the proof")
     write_proof(staged, display, pdfs, 1, findings)
-    draft.result()
+    if draft is not None:
+        draft.result()
     lap("proof and DOCX (side by side)")
     if worker.available:
         worker.finish()
@@ -444,6 +460,11 @@ def build_everything(job: Job, staged: Job, worker) -> tuple[DisplayList, list[F
     report = staged.out / "build-report.txt"
     write_atomic(report, build_report(job, display, findings, timings, format_findings).encode("utf-8"))
     return display, findings
+
+
+def commented(findings: list[Finding]) -> list[Finding]:
+    """The findings the DOCX draft carries as comments: those in the text."""
+    return [f for f in findings if f.block_id]
 
 
 # --- all or nothing ---------------------------------------------------------------------------
