@@ -157,15 +157,19 @@ def warm_finishing() -> None:
 
 
 def next_drawing(conn):
-    """The parent's drawing, after the warm-up it may ask for first."""
+    """The parent's drawing, after the warm-up it may ask for first. Each step of the warm-up but
+    the first is left out once the drawing is there: it would only delay it."""
     kind, detail = conn.recv()
     if kind == "warm":
         faces, press, photos = detail
-        with contextlib.suppress(Exception):  # a failed warm-up only costs the time it would save
-            warm_weasyprint(faces)
-            if press is not None:
-                warm_separation(press, photos)
-            warm_finishing()
+        steps = [lambda: warm_weasyprint(faces), warm_finishing]
+        if press is not None:  # needed by a first build of the photos only
+            steps.append(lambda: warm_separation(press, photos))
+        for n, warm in enumerate(steps):
+            if n and conn.poll():
+                break
+            with contextlib.suppress(Exception):  # a failed warm-up only costs the time it would save
+                warm()
         kind, detail = conn.recv()
     return detail
 
