@@ -31,6 +31,20 @@ def show_progress(quiet: bool, verbose: bool) -> None:
     log.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
+def fewer_collections() -> None:
+    """For a command that runs once and exits: what is loaded by now (the libraries, about a
+    million objects) is left out of Python's garbage collection, and a collection comes every
+    20,000 new objects instead of 700. Layout and drawing make objects by the hundred thousand;
+    each full collection would look at every object again (3 % of a build)."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(*QUIET_GC)
+
+
+QUIET_GC = (20_000, 20, 50)
+
+
 KEEP_GOING = click.option(
     "--keep-going", is_flag=True,
     help="Publish the outputs even when the checks found errors (never when text is overset).")
@@ -56,6 +70,7 @@ def cli() -> None:
 def build(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep_going: bool) -> None:
     """Everything: spread.pdf, pages.pdf, preview PNG, draft.docx, proof.pdf, check report."""
     show_progress(quiet, verbose)
+    fewer_collections()
     builder.build_all(edition, out, keep_going=keep_going)
 
 
@@ -66,6 +81,7 @@ def build(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep
 def pdf(edition: str | None, out: str | None, quiet: bool, verbose: bool, keep_going: bool) -> None:
     """spread.pdf (one sheet), pages.pdf (trimmed pages with bleed and crop marks), spread.png."""
     show_progress(quiet, verbose)
+    fewer_collections()
     builder.build_pdf(edition, out, keep_going=keep_going)
 
 

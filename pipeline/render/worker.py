@@ -117,6 +117,7 @@ def die_with_parent(parent: int) -> None:
 
 
 PR_SET_PDEATHSIG = 1
+QUIET_GC = (20_000, 20, 50)  # as pinban pdf and build set it (cli.py)
 
 
 def warm_weasyprint(faces: list[tuple[str, int]]) -> None:
@@ -175,8 +176,15 @@ def next_drawing(conn):
 
 
 def worker_main(conn, parent: int) -> None:
+    import gc
+
     die_with_parent(parent)
+    # this process draws once and ends: what it has from its parent, and WeasyPrint once it is
+    # loaded, is left out of the garbage collection, which then comes less often (as in cli.py)
+    gc.freeze()
+    gc.set_threshold(*QUIET_GC)
     import_weasyprint()  # the point: imported while the parent lays out
+    gc.freeze()
     try:
         html, display, style, out, share_preview = next_drawing(conn)
     except EOFError:
