@@ -662,3 +662,34 @@ def test_an_exif_turned_photo_is_separated_as_it_is_shown(plant, tmp_path) -> No
             rgb = im.convert("RGB")
             top, bottom = rgb.getpixel((100, 50)), rgb.getpixel((100, 250))
             assert top[0] > top[2] and bottom[2] > bottom[0], (top, bottom)
+
+
+def operations_read(operations) -> list:
+    """(operator, what the preflight reads of the operands): numbers, names, the rest as one kind."""
+    from pipeline.checks.press import TEXT_OPS
+
+    def value(v):
+        if isinstance(v, bool) or v is None:
+            return v
+        if isinstance(v, int | float):
+            return float(v)
+        return str(v) if str(v).startswith("/") else "other"
+
+    return [(op,) if op in TEXT_OPS else (op, tuple(value(v) for v in operands)) for operands, op in operations]
+
+
+def test_the_preflight_reads_content_streams_as_pypdf_does(plant) -> None:
+    from pipeline.checks.press import quick_operations
+
+    _, _, _, reader = plant
+    for page in reader.pages:
+        contents = page.get_contents()
+        assert operations_read(quick_operations(contents.get_data())) == operations_read(
+            ContentStream(contents, reader).operations)
+    crafted = (b"q 1 0 0 1 10.5 -.25 cm /F#31 9 Tf [(a\\)b) (c\\\\) <00ff> -5 (\\(nested (x)\\))] TJ "
+               b"/OC << /MCID 3 /Open true >> BDC 0 0 0 1 k /P0 gs (s) Tj ' null Q EMC % note\n/Im0 Do")
+    stream = StreamObject()
+    stream.set_data(crafted)
+    assert operations_read(quick_operations(crafted)) == operations_read(ContentStream(stream, None).operations)
+    assert quick_operations(b"q BI /W 1 /H 1 ID \x00 EI Q") is None  # an inline image: pypdf reads it
+    assert quick_operations(b"(unclosed Tj") is None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import shutil
 import subprocess
 import tempfile
@@ -196,13 +197,11 @@ def picture_at(laid: Any, ctm: tuple[float, ...]) -> Any:
 
 def walk(contents: Any, resources: Any, g: Graphics, seen: PageColours, reader: Any, depth: int) -> None:
     """Follow one content stream (and the forms it draws) with the graphics state that matters here."""
-    from pypdf.generic import ContentStream
-
     if contents is None or depth > 8:
         return
     resources = resources.get_object() if resources is not None else {}
     stack: list[Graphics] = []
-    for operands, op in ContentStream(contents, reader).operations:
+    for operands, op in content_operations(contents, reader):
         if op == b"q":
             stack.append(Graphics(g.ctm, g.fill, g.stroke))
         elif op == b"Q" and stack:
@@ -217,6 +216,109 @@ def walk(contents: Any, resources: Any, g: Graphics, seen: PageColours, reader: 
             seen.transparency |= is_transparent(resources, str(operands[0]))
         else:
             set_colour(op, operands, g, resources, seen)
+
+
+def content_operations(contents: Any, reader: Any) -> list[tuple[list, bytes]]:
+    """A content stream's (operands, operator) in order, as pypdf's ContentStream gives them for
+    what this check reads (numbers as int or float, names as "/name" strings, strings and arrays
+    as placeholders), read by one regular expression: pypdf builds an object for every string of
+    every text line, four fifths of the preflight's time. A stream with an inline image is read by
+    pypdf itself."""
+    operations = quick_operations(contents.get_data())
+    if operations is None:
+        from pypdf.generic import ContentStream
+
+        return ContentStream(contents, reader).operations
+    return operations
+
+
+CONTENT_TOKEN = re.compile(rb"""
+    [\0\t\n\f\r ]+ | %[^\r\n]*                               # space, comment
+  | (?P<number>[-+]?(?:\d+\.?\d*|\.\d+))(?![^\0\t\n\f\r ()<>\[\]{}/%])
+  | (?P<name>/[^\0\t\n\f\r ()<>\[\]{}/%]*)
+  | (?P<open><<|\[) | (?P<close>>>|\])
+  | (?P<hex><[^<>]*>)
+  | (?P<string>\()
+  | (?P<word>[^\0\t\n\f\r ()<>\[\]{}/%]+)
+""", re.VERBOSE)
+STRING = "(string)"  # what stands for a string or an array among the operands
+
+
+def quick_operations(data: bytes) -> list[tuple[list, bytes]] | None:
+    """CONTENT_TOKEN's reading of `data`; None where an inline image (BI … ID … EI) or something
+    not read here (an unbalanced string or bracket) leaves it to pypdf."""
+    operations: list[tuple[list, bytes]] = []
+    operands: list = []
+    nested = 0  # inside arrays or dictionaries: their contents are one operand
+    at, end = 0, len(data)
+    while at < end:
+        match = CONTENT_TOKEN.match(data, at)
+        if match is None:
+            return None
+        at = match.end()
+        kind = match.lastgroup
+        if kind is None:
+            continue
+        if kind == "string":
+            at = string_end(data, at)
+            if at < 0:
+                return None
+            value: Any = STRING
+        elif kind == "open":
+            nested += 1
+            continue
+        elif kind == "close":
+            nested -= 1
+            if nested < 0:
+                return None
+            value = STRING
+        elif kind == "number":
+            text = match.group(kind)
+            value = float(text) if b"." in text else int(text)
+        elif kind == "name":
+            value = name_text(match.group(kind))
+        elif kind == "hex":
+            value = STRING
+        else:
+            word = match.group(kind)
+            if word == b"BI":
+                return None
+            if nested:  # true, false or null inside an array or dictionary
+                continue
+            operations.append((operands, word))  # as pypdf, any word outside them, null too
+            operands = []
+            continue
+        if not nested:
+            operands.append(value)
+    return None if nested or operands else operations
+
+
+def string_end(data: bytes, at: int) -> int:
+    """Where a literal string whose "(" ends at `at` closes (balanced parentheses, backslash escapes)."""
+    depth, end = 1, len(data)
+    while at < end:
+        c = data[at]
+        if c == 0x5C:  # backslash
+            at += 2
+            continue
+        if c == 0x28:
+            depth += 1
+        elif c == 0x29:
+            depth -= 1
+            if not depth:
+                return at + 1
+        at += 1
+    return -1
+
+
+def name_text(raw: bytes) -> str:
+    """A name as pypdf's NameObject reads it: #xx escapes undone, UTF-8 (else Latin-1)."""
+    if b"#" in raw:
+        raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def set_colour(op: bytes, operands: list, g: Graphics, resources: Any, seen: PageColours) -> None:
