@@ -25,7 +25,28 @@ class PreviewRows:
 
 
 def preview_png(pdf: bytes, dpi: int = PREVIEW_DPI) -> bytes:
-    return assemble_png([preview_rows(pdf, part, dpi) for part in range(PREVIEW_PARTS)])
+    """The PNG the parts make (preview_rows), from the page drawn once: one process opening the
+    document and decoding its photos once, not once a part."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        scale = dpi / 72
+        height = math.ceil(page.get_height() * scale)
+        shrink_photos(page, scale)
+        bitmap = page.render(scale=scale, rev_byteorder=True)  # RGB, as PNG stores it
+        if bitmap.height != height:  # not the parts' rows: drawn as they are
+            return assemble_png([preview_rows(pdf, part, dpi) for part in range(PREVIEW_PARTS)])
+        rows = memoryview(bitmap.buffer).cast("B")
+        parts = []
+        for part in range(PREVIEW_PARTS):
+            first, end = part_rows(height, part)
+            raw = png_rows(rows[first * bitmap.stride:end * bitmap.stride], bitmap.width, end - first, bitmap.stride)
+            parts.append(deflated_rows(raw, bitmap.width, height, part))
+    finally:
+        document.close()
+    return assemble_png(parts)
 
 
 def preview_rows(pdf: bytes, part: int, dpi: int = PREVIEW_DPI) -> PreviewRows:
@@ -47,10 +68,14 @@ def preview_rows(pdf: bytes, part: int, dpi: int = PREVIEW_DPI) -> PreviewRows:
         raw = png_rows(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride)
     finally:
         document.close()
+    return deflated_rows(raw, bitmap.width, height, part)
+
+
+def deflated_rows(raw: bytes, width: int, height: int, part: int) -> PreviewRows:
     squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)
     last = part == PREVIEW_PARTS - 1
     deflated = squeeze.compress(raw) + squeeze.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-    return PreviewRows(bitmap.width, height, deflated, zlib.adler32(raw), len(raw))
+    return PreviewRows(width, height, deflated, zlib.adler32(raw), len(raw))
 
 
 def part_rows(height: int, part: int) -> tuple[int, int]:
