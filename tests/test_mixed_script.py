@@ -347,3 +347,21 @@ def test_the_paragraphs_have_what_the_properties_are_about() -> None:
                                              for s, _, k in p.spans if s >= 2))
     assert " " in typed.text
     assert find(paragraphs(), lambda p: "——" in p.text and "@" in p.text)
+
+
+def test_a_paragraph_that_cannot_be_set_within_the_bounds_is_declared(faces) -> None:
+    """Rules 12 and 24: re-break rather than exceed, and report what cannot be met. At 11 em the
+    first line of this paragraph (a first draft of the mixed-script corpus edition's) has a 2-em
+    indent, three widenable hanzi gaps and a five-letter word to take 1.1 em: neither breaking
+    after 份 nor after 需 stays within the bounds, and later lines cannot help it. The composer
+    sets it with that one line widened beyond 0.25 em and declares it: never silently."""
+    lead, rest = "好的Issue是一份“需求说明书”。", "当一个问题被确认需要修改代码时，负责人会在Issue里写下修改思路。"
+    runs = [TextRun(lead, BODY.bold_face, SIZE), TextRun(rest, BODY.face, SIZE)]
+    rules = ComposeRules(indent_em=BODY.indent_em)
+    lines, notes = compose_noted(runs, 11 * EM, faces, rules)
+    assert notes == ((0, "loose"),)
+    found, gap = check_lines(runs, lines, 11 * EM, faces, rules)
+    assert gap > rules.max_stretch_em and "".join(s.text for s in lines[0].spans).startswith("好的Issue是一份")
+    # the same words with the lead recast (as the edition now has it) set within the bounds
+    recast = [TextRun("一份好的Issue就是“需求说明书”。", BODY.bold_face, SIZE), runs[1]]
+    assert compose_noted(recast, 11 * EM, faces, rules)[1] == ()
