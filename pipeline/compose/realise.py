@@ -149,10 +149,11 @@ def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]]
 
 
 def letter_by_letter(x: float, text: str, cell: Cell, t: float, f: tuple[str, ...]) -> list[Span]:
-    """A letter-spaced word as one span a letter, each at the place the word shaped whole gives it
-    (kerning kept), spacers between: WeasyPrint draws CSS letter-spacing on Latin glyphs up to
-    0.01 pt a letter short (it truncates each glyph's adjustment to 1/1000 em), and a line that
-    is all address would end a few tenths of a point short of the column edge."""
+    """A letter-spaced word as a span a letter, each at the place the word shaped whole gives it
+    (a spacer makes up the kerning a letter drawn alone loses). WeasyPrint draws CSS
+    letter-spacing inside a text box by truncating each glyph's adjustment to 1/1000 em — up to
+    0.01 pt a letter short, so a line that is all address ended a few tenths of a point short of
+    the column edge — but it places every text box exactly."""
     spans: list[Span] = []
     face, size = cell.face, cell.size
     letters: list[tuple[str, float]] = []
@@ -162,11 +163,10 @@ def letter_by_letter(x: float, text: str, cell: Cell, t: float, f: tuple[str, ..
         letters.append((letter, advance))
     for letter, advance in letters:
         alone = face.advance(letter, size, f)
-        spans.append(Span(x, letter, face.key, size, 0.0, f, alone))
-        step = advance + len(letter) * t
-        if abs(step - alone) > EPS:
-            spans.append(Span(x + alone, "", face.key, size, 0.0, (), step - alone))
-        x += step
+        spans.append(Span(x, letter, face.key, size, t, f, alone + len(letter) * t))
+        if abs(advance - alone) > EPS:
+            spans.append(Span(x + alone + len(letter) * t, "", face.key, size, 0.0, (), advance - alone))
+        x += advance + len(letter) * t
     return spans
 
 
