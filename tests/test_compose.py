@@ -530,8 +530,9 @@ def test_weasyprint_draws_every_span_where_it_was_composed(faces) -> None:
 
 def test_a_letter_spaced_word_is_placed_letter_by_letter_where_the_whole_word_puts_it(faces) -> None:
     """The renderer truncates CSS letter-spacing inside a text box (up to 0.01 pt a letter), so a
-    letter-spaced word is drawn a text box a letter: each at the origin the word shaped whole
-    (kerning kept) plus the letter-spacing of the letters before it, the line still flush."""
+    letter-spaced word is drawn a text box a letter (with the marks and digits after it): each at
+    the origin the word shaped whole (kerning kept) plus the letter-spacing of the letters before
+    it, the line still flush."""
     size = 10.0
     text = "见 https://example.org/pinban/releases/download 页面"
     face = faces["serif"]
@@ -542,12 +543,17 @@ def test_a_letter_spaced_word_is_placed_letter_by_letter_where_the_whole_word_pu
             letters = [s for s in line.spans if s.text and s.tracking > 0 and s.text.isascii()]
             if len(letters) < 2:
                 continue
-            assert all(len(s.text.strip()) == 1 for s in letters)
+            assert all(sum(c.isalpha() for c in s.text) == 1 for s in letters)
             word = "".join(s.text for s in letters)
             t = letters[0].tracking
             x = letters[0].x
-            for s, (cluster, advance) in zip(letters, face.cluster_advances(word, size)):
-                assert s.text == cluster and s.x == pytest.approx(x, abs=1e-6)
-                x += advance + len(cluster) * t
+            clusters = iter(face.cluster_advances(word, size))
+            for s in letters:
+                assert s.x == pytest.approx(x, abs=1e-6)
+                drawn = ""
+                while drawn != s.text:
+                    cluster, advance = next(clusters)
+                    drawn += cluster
+                    x += advance + len(cluster) * t
             return
     pytest.fail("no measure letter-spaced the address")
