@@ -14,8 +14,8 @@ from PIL import Image
 
 from pipeline.build import build_pdf, prepare
 from pipeline.checks.audit import audit_typography
-from pipeline.checks.shaping import FontMetrics
 from pipeline.checks.makeup import makeup_findings
+from pipeline.checks.shaping import FontMetrics
 from pipeline.display import DisplayList
 from pipeline.errors import PinbanError
 from pipeline.model import SECTION, SUBSECTION

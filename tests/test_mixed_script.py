@@ -209,7 +209,7 @@ def test_no_gap_is_wider_than_half_an_em(faces, par, ems, indent) -> None:
     """Rule 24, on every line, declared loose or not: no gap widened beyond 0.5 em (check_lines),
     no word space between Latin words over 0.5 em or under 0.25 em (measured here). A line that
     cannot be flush within the bounds takes the rest in letter-spacing, declared."""
-    runs, rules, lines, notes = set_lines(faces, par, ems, indent)
+    runs, rules, lines, _ = set_lines(faces, par, ems, indent)
     for line in lines:
         words = [round(g / EM, 3) for word, _, g in spaces_drawn(line, faces, par) if word]
         assert all(g >= 0.25 - 0.002 for g in words), f"«{source_of(line)}»: word spaces {words} em"
@@ -364,7 +364,7 @@ def test_a_paragraph_that_cannot_be_set_within_the_bounds_is_declared(faces) -> 
     rules = ComposeRules(indent_em=BODY.indent_em)
     lines, notes = compose_noted(runs, 11 * EM, faces, rules)
     assert notes == ((0, "loose"),)
-    found, gap = check_lines(runs, lines, 11 * EM, faces, rules)
+    _, gap = check_lines(runs, lines, 11 * EM, faces, rules)
     assert gap > rules.max_stretch_em and "".join(s.text for s in lines[0].spans).startswith("好的Issue是一份")
     # the same words with the lead recast (as the edition now has it) set within the bounds
     recast = [TextRun("一份好的Issue就是“需求说明书”。", BODY.bold_face, SIZE), runs[1]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .breaks import EMERGENCY
 from .lines import Line, Span
-from .prepare import EPS, HOLE_EM, HYPHEN_TEXT, LOOSE_LETTERING, SPACE, WORDS, Cell, Paragraph
+from .prepare import EPS, HYPHEN_TEXT, LOOSE_LETTERING, SPACE, WORDS, Cell, Paragraph
 
 
 def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tuple[str, ...]:
