@@ -208,7 +208,8 @@ def test_no_line_is_wider_than_its_measure(faces, par, ems, indent) -> None:
 def test_no_gap_is_wider_than_half_an_em(faces, par, ems, indent) -> None:
     """Rule 24, on every line, declared loose or not: no gap widened beyond 0.5 em (check_lines),
     no word space between Latin words over 0.5 em or under 0.25 em (measured here). A line that
-    cannot be flush within the bounds takes the rest in letter-spacing, declared."""
+    cannot be flush within the bounds widens its hanzi gaps to 0.5 em, letter-spaces its words
+    to twice their bound and, if that is not enough, stays short: declared, never a hole."""
     runs, rules, lines, _ = set_lines(faces, par, ems, indent)
     for line in lines:
         words = [round(g / EM, 3) for word, _, g in spaces_drawn(line, faces, par) if word]
