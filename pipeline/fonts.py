@@ -82,6 +82,21 @@ class Face:
             self._widths[key] = units
         return units * size / self.upem
 
+    def cluster_advances(self, text: str, size: float, features: tuple[str, ...] = ()) -> list[tuple[str, float]]:
+        """`text` shaped whole, as (cluster, advance in pt) pairs: each cluster's glyphs with the
+        kerning to the next; their sum is `advance(text)`."""
+        out: list[tuple[str, float]] = []
+        for run, script in script_runs(text):
+            buf = self._shape(run, script, features)
+            starts = sorted({info.cluster for info in buf.glyph_infos})
+            units = dict.fromkeys(starts, 0)
+            for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
+                units[info.cluster] += pos.x_advance
+            for n, start in enumerate(starts):
+                end = starts[n + 1] if n + 1 < len(starts) else len(run)
+                out.append((run[start:end], units[start] * size / self.upem))
+        return out
+
     def glyph_count(self, text: str) -> int:
         """How many glyphs shaping draws for `text` (fewer than its characters: a ligature)."""
         return sum(len(self._shape(run, script, ()).glyph_infos) for run, script in script_runs(text))

@@ -17,6 +17,7 @@ from pipeline.checks.audit import (
     Glyph,
     audit_typography,
     drawn_lines,
+    letter_room,
     pair_width,
     right_edge,
     split_unit,
@@ -108,6 +109,21 @@ def test_right_edge_counts_a_closing_mark_half_width() -> None:
     ("会", "5", False), ("3", "。", False)])
 def test_split_units(before: str, first: str, split: bool) -> None:
     assert split_unit([g(c, 10 * i) for i, c in enumerate(before)], first) is split
+
+
+def test_letter_room_judges_a_token_split_across_lines_whole() -> None:
+    # "test" ends the line; the paragraph goes on "_loader_accepts_bom": an identifier, an
+    # address's room, not a word's
+    line = [g(c, 10 * i, 5.0) for i, c in enumerate("和 test")]
+    word, address = 0.05 * EM, 0.1 * EM
+    assert letter_room(line, 2) == pytest.approx(word)
+    assert letter_room(line, 2, "", "_loader_accepts_bom 和") == pytest.approx(address)
+    assert letter_room(line, 2, "", " more words") == pytest.approx(word)   # a word space: a new token
+    # and one that began on the line before: example.org/ | pinban
+    start = [g(c, 10 * i, 5.0) for i, c in enumerate("pinban 的")]
+    assert letter_room(start, 0) == pytest.approx(word)
+    assert letter_room(start, 0, "见 https://example.org/", "") == pytest.approx(address)
+    assert letter_room(start, 0, "见 https://example.org/ ", "") == pytest.approx(word)
 
 
 # --- a renderer that draws what was not composed -------------------------------------------------

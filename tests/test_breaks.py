@@ -169,18 +169,20 @@ def test_letter_spacing_is_the_last_resort_and_never_in_numbers(faces) -> None:
     rules = ComposeRules(indent_em=0)
     lettered = 0
     for ems in range(9, 14):
-        lines, _ = compose_noted([TextRun(text, "serif", EM)], ems * EM, faces, rules)
+        lines, notes = compose_noted([TextRun(text, "serif", EM)], ems * EM, faces, rules)
         found, _ = check_lines([TextRun(text, "serif", EM)], lines, ems * EM, faces, rules)
-        assert [f for f in found if f[0] in ("non-flush", "text")] == [], found
+        short = {f"line {n + 1}" for n, kind in notes if kind == "ragged"}  # short rather than a hole past 0.5 em
+        assert [f for f in found if f[0] == "text" or (f[0] == "non-flush" and f[1].split(" «")[0] not in short)] == [], found
         addresses = spaced_addresses(text)  # area:compose is an address: up to address_space_em
-        for line in lines:
+        loose = {n for n, kind in notes if kind == "loose"}   # past every bound, declared
+        for n, line in enumerate(lines):
             at = line.start
             for s in line.spans:
                 if s.tracking and any(c.isascii() and c.isalnum() for c in s.text):
                     assert not any(c.isdigit() for c in s.text)
                     inside = any(a <= at < b for a, b in addresses)
                     bound = rules.address_space_em if inside else rules.letter_space_em
-                    assert s.tracking <= bound * EM + 1e-9
+                    assert s.tracking <= bound * EM + 1e-9 or n in loose
                     lettered += 1
                 at += 0 if s.added else len(s.text)
     assert lettered > 0

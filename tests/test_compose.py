@@ -526,3 +526,34 @@ def test_weasyprint_draws_every_span_where_it_was_composed(faces) -> None:
             k += len(s.text)
         if not line.last:
             assert line.spans[-1].x + line.spans[-1].width == pytest.approx(99, abs=0.01)
+
+
+def test_a_letter_spaced_word_is_placed_letter_by_letter_where_the_whole_word_puts_it(faces) -> None:
+    """The renderer truncates CSS letter-spacing inside a text box (up to 0.01 pt a letter), so a
+    letter-spaced word is drawn a text box a letter (with the marks and digits after it): each at
+    the origin the word shaped whole (kerning kept) plus the letter-spacing of the letters before
+    it, the line still flush."""
+    size = 10.0
+    text = "见 https://example.org/pinban/releases/download 页面"
+    face = faces["serif"]
+    for ems in (9, 10, 11, 12):
+        lines = compose([TextRun(text, "serif", size)], ems * size, faces, ComposeRules(indent_em=0))
+        for line in lines[:-1]:
+            assert sum(s.width for s in line.spans) == pytest.approx(ems * size, abs=1e-6)
+            letters = [s for s in line.spans if s.text and s.tracking > 0 and s.text.isascii()]
+            if len(letters) < 2:
+                continue
+            assert all(sum(c.isalpha() for c in s.text) == 1 for s in letters)
+            word = "".join(s.text for s in letters)
+            t = letters[0].tracking
+            x = letters[0].x
+            clusters = iter(face.cluster_advances(word, size))
+            for s in letters:
+                assert s.x == pytest.approx(x, abs=1e-6)
+                drawn = ""
+                while drawn != s.text:
+                    cluster, advance = next(clusters)
+                    drawn += cluster
+                    x += advance + len(cluster) * t
+            return
+    pytest.fail("no measure letter-spaced the address")

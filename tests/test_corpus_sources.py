@@ -142,7 +142,7 @@ def test_mixed_script_edition_has_what_it_promises():
     for needle in ("GitHub", "Ubuntu 24.04 LTS", "Python 3.12", "72.3%", "57,610", "`load_edition`",
                    "internationalization", "1）", "《", "“", "——", "……", "@lin-typeset", "press@example.org",
                    "https://example.org/docs/guide/install.html",
-                   "v2.3.1", "#304", "max_line_width", "PINBAN_BOT_AUTO_CLOSE_WONTFIX_AFTER_DAYS", "security@example.org"):
+                   "v2.3.1", "#304", "max_line_width", "PINBAN_BOT_AUTO_CLOSE_AFTER_DAYS", "security@example.org"):
         assert needle in text, needle
     assert re.search(r"[\u4e00-\u9fff] [A-Za-z]", text) and re.search(r"[\u4e00-\u9fff][A-Za-z]", text), (
         "typed and missing spaces between Chinese and Latin"

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from pipeline.build import build_pdf, prepare
+from pipeline.checks.audit import audit_typography
 from pipeline.checks.makeup import makeup_findings
+from pipeline.checks.shaping import FontMetrics
 from pipeline.display import DisplayList
 from pipeline.errors import PinbanError
 from pipeline.model import SECTION, SUBSECTION
@@ -107,6 +109,9 @@ def test_corpus_edition_builds_a_full_spread_or_is_refused_in_one_line(name, cor
     assert_invariants(display, job.style)
     findings = makeup_findings(tmp_path / "out" / "spread.pdf", display, job.edition, job.style)
     assert not findings, [f"{f.where}: {f.message}" for f in findings]
+    # every typography count 0, read back from the PDF the plant prints (oss-handbook: the mixed-script edition)
+    audit = audit_typography(tmp_path / "out" / "pages.pdf", display, metrics=FontMetrics(job.faces))
+    assert audit.lines > 400 and audit.violations() == 0, [f"{f.where}: {f.message}" for f in audit.findings()][:5]
 
 
 def test_the_sample_reads_back_with_no_make_up_finding(sample_build):

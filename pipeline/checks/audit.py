@@ -373,7 +373,8 @@ class Auditor:
         self.max_ragged = 0.0
         self.max_gap = 0.0
         self.after_hyphen = False     # the line before ended with an added hyphen
-        self.paragraph = ""           # the paragraph's text before the line before
+        self.paragraph = ""           # the paragraph's text before the line being read
+        self.after = ""               # the text the next line continues the paragraph with
         self.problems: list[Finding] = []
 
     def result(self, n_lines: int, seconds: float) -> TypographyAudit:
@@ -396,7 +397,13 @@ class Auditor:
 
     def run(self, lines: list[DrawnLine]) -> None:
         prev: DrawnLine | None = None
-        for line in lines:
+        for n, line in enumerate(lines):
+            # the text the next line continues the paragraph with: a token split across the
+            # line end (test | _loader_accepts_bom) is judged whole
+            nxt = lines[n + 1] if n + 1 < len(lines) else None
+            self.after = (nxt.text if nxt is not None and not line.last and nxt.composed and line.composed
+                          and nxt.composed.block_id == line.composed.block_id
+                          and nxt.composed.start == line.composed.end else "")
             continues = prev is not None and not prev.last and prev.head == line.head and (
                 not line.head or (prev.composed and line.composed and prev.composed.block_id == line.composed.block_id))
             self.breaks(prev, line, bool(continues))
@@ -508,7 +515,8 @@ class Auditor:
             what, marked, args = N_("{pair} overlap by {by:.2f} pt: «{line}»"), glyphs[i:i + 2], {
                 "pair": glyphs[i].text + glyphs[i + 1].text, "by": -w}
         elif spaced := [(i, w) for i in range(len(glyphs) - 1) if inside_unit(glyphs, i) and i not in line.spaced
-                        and (w := self.spacing_at(glyphs, i)) > UNIT_GAP_TOL + letter_room(glyphs, i)]:
+                        and (w := self.spacing_at(glyphs, i)) > UNIT_GAP_TOL + letter_room(
+                            glyphs, i, self.paragraph[-200:], self.after)]:
             i, w = spaced[0]
             what, marked, args = N_("spaced out inside {pair} by {by:.3f} pt: «{line}»"), glyphs[i:i + 2], {
                 "pair": glyphs[i].text + glyphs[i + 1].text, "by": w}
@@ -587,23 +595,35 @@ def alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def letter_room(glyphs: Sequence[Glyph], i: int) -> float:
+def letter_room(glyphs: Sequence[Glyph], i: int, before: str = "", after: str = "") -> float:
     """pt the composer's last resort may letter-space glyphs i, i + 1: inside an address (by the
     composer's own address rules) ADDRESS_SPACE_EM, inside a word of letters LETTER_SPACE_EM,
-    none inside a number."""
+    none inside a number. `before` and `after`: the paragraph's text around the line, where the
+    token may begin or go on."""
     a, b = glyphs[i].text, glyphs[i + 1].text
     lo, hi = i, i + 1
     while lo > 0 and glyphs[lo - 1].text.isascii() and not glyphs[lo - 1].text.isspace():
         lo -= 1
     while hi + 1 < len(glyphs) and glyphs[hi + 1].text.isascii() and not glyphs[hi + 1].text.isspace():
         hi += 1
-    run = "".join(g.text for g in glyphs[lo:hi + 1])
+    head = token_end(before[::-1])[::-1] if lo == 0 else ""
+    tail = token_end(after) if hi + 1 == len(glyphs) else ""
+    run = head + "".join(g.text for g in glyphs[lo:hi + 1]) + tail
+    lo -= len(head)
     # a line holds a piece of an address only (type: | docs, packagers@example | .org): one that
     # the composer's address rules find, or one holding an address's marks, counts as one
     if any(x <= i - lo < y - 1 for x, y in spaced_addresses(run)) or \
             (ADDRESS_MARKS.intersection(run) and not VERSION_RE.fullmatch(run)):
         return ADDRESS_SPACE_EM * glyphs[i].size
     return LETTER_SPACE_EM * glyphs[i].size if a.isalpha() and b.isalpha() else 0.0
+
+
+def token_end(text: str) -> str:
+    """The leading run of `text` that is one Latin token (ASCII, no space)."""
+    n = 0
+    while n < len(text) and text[n].isascii() and not text[n].isspace():
+        n += 1
+    return text[:n]
 
 
 def inside_unit(glyphs: Sequence[Glyph], i: int) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..display import DisplayList, Frame
@@ -101,12 +101,14 @@ def per_display_page(pdf_pages: list[list[Char]], display: DisplayList) -> list[
     if len(pdf_pages) != 1:
         raise ValueError(f"the PDF has {len(pdf_pages)} pages, the display list {len(display.pages)}")
     out: list[list[Char]] = [[] for _ in display.pages]
+    spans = [(p.offset, p.offset + p.width) for p in display.pages]
+    beyond = len(spans) - 1
     for c in pdf_pages[0]:
-        k = next((k for k, p in enumerate(display.pages) if p.offset <= c.x < p.offset + p.width),
-                 len(display.pages) - 1 if c.x >= display.pages[-1].offset else 0)
-        shift = display.pages[k].offset
+        x = c.x
+        k = next((k for k, (a, b) in enumerate(spans) if a <= x < b), beyond if x >= spans[-1][0] else 0)
+        shift = spans[k][0]
         l, t, r, b = c.box
-        out[k].append(replace(c, x=c.x - shift, box=(l - shift, t, r - shift, b)))
+        out[k].append(Char(c.text, x - shift, c.baseline, c.size, c.advance, (l - shift, t, r - shift, b), c.font))
     return out
 
 

@@ -15,22 +15,26 @@ import bisect
 import math
 
 from .breaks import BREAK, EMERGENCY, HYPHEN
-from .prepare import EPS, Paragraph
+from .prepare import EPS, LOOSE_LETTERING, Paragraph
 
 LINE_PENALTY = 30.0   # per line: among lines within the bounds, fewer lines win (copyfit)
 SHRINK = 3.0          # badness of compressing every optional mark fully: well below widening (rule 10)
 INFEASIBLE = 1e8      # a line that cannot be flush within the bounds (loose or ragged)
-OVERFULL = 1e12       # a line wider than the measure even with all compression
+OVERFULL = 1e18       # a line wider than the measure even with all compression
 LONE = 1e7            # 孤字
 HYPHEN_COST = 3000.0  # a hyphenated line end: about a line widened to 60 % of its bound
 LETTERED = 400.0      # a line letter-spaced: after every gap is at its bound (well above 100)
-EMERGENCY_COST = 1e11  # a break no rule allows: only when a token is wider than the line
+EMERGENCY_COST = 1e16  # a break no rule allows: only when a token is wider than the line (above any loose line)
+HOLE = 100.0          # a loose line short of the measure rather than a gap past 0.5 em (rule 24)
 
 
-def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float, letters: float = 0.0) -> float:
+def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float, letters: float = 0.0,
+             holes: float = math.inf) -> float:
     """The cost of a line `d` pt short of its measure (negative: too long) that has `o` pt of
     optional compression, `g` pt of capacity to widen its gaps and `letters` pt to letter-space
-    its words (the last resort); the 孤字 penalty comes on top."""
+    its words (the last resort); the 孤字 penalty comes on top. A loose line (past every bound)
+    that also needs more than `holes` pt (what its gaps may take before one is a hole past
+    0.5 em, and its letters beyond their bound) is left short: it costs HOLE times more."""
     if d < -EPS:
         if -d > o + EPS:
             return OVERFULL * (1 - d)
@@ -43,7 +47,8 @@ def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float,
             if letters > EPS and d <= g + letters + EPS:
                 return (LINE_PENALTY + 100 + LETTERED + 100 * ((d - g) / letters) ** 3) ** 2
             room = g + letters
-            return INFEASIBLE * (1 + (d / room if room > EPS else d)) ** 3
+            cost = INFEASIBLE * (1 + (d / room if room > EPS else d)) ** 3
+            return cost * HOLE if room > EPS and d > room + holes + EPS else cost
         bad = 100 * r ** 3
     else:
         bad = 100 * (d / em) ** 2   # ragged: prefer full lines
@@ -131,8 +136,12 @@ def total_fit(par: Paragraph, width: float, strict: bool) -> list[tuple[int, int
                 if d < -o - EPS and (strict or tried) and kind != HYPHEN:
                     break     # longer lines only get longer (a hyphen line may be the exception)
                 g = ps[e - 1] - ps_s
-                cost = fit_cost(d, o, g, False, justify, em,
-                                letters(s, e) if lettered and d > g + EPS else 0.0)
+                if d > g + EPS:
+                    lr = letters(s, e) if lettered else 0.0
+                    holes = math.inf if strict else par.hole_room(s, e) + (LOOSE_LETTERING - 1.0) * lr
+                    cost = fit_cost(d, o, g, False, justify, em, lr, holes)
+                else:
+                    cost = fit_cost(d, o, g, False, justify, em)
                 tried = True
                 if kind != BREAK:
                     if (strict and kind == EMERGENCY) or (h and kind == HYPHEN):

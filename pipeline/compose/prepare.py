@@ -21,6 +21,8 @@ WORDS = (WORD_HEAD, WORD_TAIL)
 
 
 EPS = 1e-9
+HOLE_EM = 0.5           # typography.md rule 24: no gap between two glyphs of a body line wider
+LOOSE_LETTERING = 2.0   # a loose line's letters: up to twice their letter-spacing bound
 
 
 @dataclass(slots=True)
@@ -205,6 +207,22 @@ class Paragraph:
                 self.cap[i] = 0.0     # widening inside a pair would give back the removed blank
         self._prefix()
         self._breaks(breaks)
+        self._hole: list[float] | None = None   # prefix of hole_room, built when a line is loose
+
+    def hole_room(self, s: int, e: int) -> float:
+        """pt the gaps after hanzi of [s, e) may widen past their bound before one becomes a
+        hole (HOLE_EM, typography.md rule 24); a word space is at HOLE_EM at its bound already,
+        the CJK–Latin gap is fixed. Only a loose line (no setting within the bounds) asks."""
+        if self._hole is None:
+            self._hole = [0.0]
+            for c in range(self.n):
+                self._hole.append(self._hole[-1] + self.hole_at(c))
+        return self._hole[e - 1] - self._hole[s]
+
+    def hole_at(self, c: int) -> float:
+        if self.cap[c] <= EPS or self.cells[c].kind == SPACE:
+            return 0.0
+        return max(0.0, HOLE_EM * self.cells[c].size - self.gap[c] - self.cap[c])
 
     # gaps and pairs -------------------------------------------------------------------------
 

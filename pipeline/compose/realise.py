@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .breaks import EMERGENCY
 from .lines import Line, Span
-from .prepare import EPS, HYPHEN_TEXT, SPACE, WORDS, Cell, Paragraph
+from .prepare import EPS, HYPHEN_TEXT, LOOSE_LETTERING, SPACE, WORDS, Cell, Paragraph
 
 
 def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tuple[str, ...]:
@@ -22,6 +22,8 @@ def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tu
             kinds.append("ragged")
         elif d > room + EPS:
             kinds.append("loose")
+            if d > room + par.hole_room(s, e) + (LOOSE_LETTERING - 1.0) * par.letters(s, e) + EPS:
+                kinds.append("ragged")   # short of the measure rather than a hole past HOLE_EM
     if last and s != par.first and par.rules.avoid_lone_char and par.pr[e] - par.pr[s] == 1:
         kinds.append("lone-char")
     return tuple(kinds)
@@ -35,23 +37,25 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
     ratio = 0.0       # share of the optional compression used
     widen = 0.0       # share of each gap's capacity used
     lettered = 0.0    # share of each word's letter-spacing room used (the last resort)
+    beyond = 0.0      # pt a loose line needs past every bound (it is flush and reported)
+    letters = 0.0
     if d < -EPS and o > EPS:
         ratio = min(1.0, -d / o)
     elif d > EPS and par.justify and not last:
         letters = par.letters(s, e)
         if d > g + EPS and letters > EPS:
-            if g > EPS:
-                # every gap to its bound first, then the letters; a loose line beyond both
-                # widens its gaps further (it is flush and reported)
-                widen = max(1.0, (d - letters) / g)
-                lettered = min(d - g, letters) / letters
-            else:
-                lettered = d / letters
+            # every gap to its bound first, then the letters
+            widen = 1.0 if g > EPS else 0.0
+            lettered = min(d - g, letters) / letters
+            beyond = d - g - letters
         elif g > EPS:
-            widen = d / g
+            widen = min(1.0, d / g)
+            beyond = d - g
     gap, cap, blank = par.gap, par.cap, par.blank
     track = [gap[c] + widen * cap[c] for c in range(s, e)]
     track[-1] = 0.0
+    if beyond > EPS:
+        lettered += loosen(par, s, e, track, beyond, letters)
     feats: list[tuple[str, ...]] = [c.features for c in cells[s:e]]
     for c in range(s, e):
         if not blank[c]:
@@ -87,6 +91,23 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
         width = x0 + content
     return Line(tuple(spans), measure, width, cells[s].start,
                 cells[e - 1].start + len(cells[e - 1].text), first, last)
+
+
+def loosen(par: Paragraph, s: int, e: int, track: list[float], beyond: float, letters: float) -> float:
+    """A loose line (no way of breaking the paragraph kept it within the bounds): its gaps after
+    hanzi widen on towards HOLE_EM, in proportion to what each has left, then its letters take up
+    to LOOSE_LETTERING times their room; what is left stays short of the measure (never a hole
+    past HOLE_EM). `track` is widened in place; the share of the letter room added is returned."""
+    room = [par.hole_at(c) for c in range(s, e - 1)]
+    total = sum(room)
+    if total > EPS:
+        share = min(1.0, beyond / total)
+        for k, r in enumerate(room):
+            track[k] += r * share
+        beyond -= share * total
+    if beyond <= EPS or letters <= EPS:
+        return 0.0
+    return min(beyond / letters, LOOSE_LETTERING - 1.0)
 
 
 def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]], x0: float,
@@ -130,7 +151,10 @@ def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]]
         else:
             natural = sum([c.width for c in cells[i:j]])
         width = natural + len(text) * t
-        spans.append(Span(x, text, c0.face.key, c0.size, t, f, width))
+        if t and c0.kind in WORDS:
+            spans += letter_by_letter(x, text, c0, t, f)
+        else:
+            spans.append(Span(x, text, c0.face.key, c0.size, t, f, width))
         x += width
         for k in range(i, j):
             c = cells[k]
@@ -142,6 +166,30 @@ def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]]
             spans.append(Span(x, "", c0.face.key, c0.size, 0.0, (), model - x))
             x = model
         i = j
+    return spans
+
+
+def letter_by_letter(x: float, text: str, cell: Cell, t: float, f: tuple[str, ...]) -> list[Span]:
+    """A letter-spaced word as a span a letter, each at the place the word shaped whole gives it
+    (a spacer makes up the kerning between two letters drawn apart). WeasyPrint draws CSS
+    letter-spacing inside a text box by truncating each glyph's adjustment to 1/1000 em — up to
+    0.01 pt a letter short, so a line that is all address ended a few tenths of a point short of
+    the column edge — but it places every text box exactly."""
+    spans: list[Span] = []
+    face, size = cell.face, cell.size
+    letters: list[tuple[str, float]] = []
+    for letter, advance in face.cluster_advances(text, size, f):
+        # a box holds one letter and what follows it up to the next: a digit, mark or space alone
+        # would be shaped in the page's language (another glyph), a space alone draws nothing
+        if letters and (not letter[0].isalpha() or not any(c.isalpha() for c in letters[-1][0])):
+            letter, advance = letters[-1][0] + letter, letters.pop()[1] + advance
+        letters.append((letter, advance))
+    for letter, advance in letters:
+        alone = face.advance(letter, size, f)
+        spans.append(Span(x, letter, face.key, size, t, f, alone + len(letter) * t))
+        if abs(advance - alone) > EPS:
+            spans.append(Span(x + alone + len(letter) * t, "", face.key, size, 0.0, (), advance - alone))
+        x += advance + len(letter) * t
     return spans
 
 
