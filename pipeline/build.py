@@ -395,7 +395,8 @@ def build_all(edition_arg: str | None, out: str | None, keep_going: bool = False
     """Every output from one layout: PDFs and preview, DOCX draft, proof, and the build report
     (findings of the preflight, the layout and the PDF audit), staged and published together.
     The drawing is done by a RenderWorker, so the machine's second core imports WeasyPrint
-    while this one lays out, and draws the preview while this one makes the DOCX and the proof."""
+    while this one lays out, and draws the preview while this one checks the PDFs and makes the
+    proof; the DOCX draft is made in a child of this process while the spread is drawn."""
     from .render import RenderWorker
 
     with RenderWorker() as worker:  # forked first: it imports WeasyPrint while this process loads

@@ -88,7 +88,8 @@ class Separated:
 
 def separate_photos(display: DisplayList, press: PressStyle, pool: Executor) -> dict[str, Future]:
     """Each photo of the (unchanged) display list Separated, by photo URL, made in `pool` in
-    drawing order: WeasyPrint lays the pages out meanwhile and waits only for the photos."""
+    drawing order: WeasyPrint lays the pages out and paints them meanwhile, and waits for the photos
+    only when it writes the PDF (pdf.photos_to_come)."""
     pictures = [p for page in display.pages for p in page.pictures if p.src and p.pixels[0]]
     return {photo_url(p): pool.submit(separate_picture, p, press, pool) for p in pictures}
 
