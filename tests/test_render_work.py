@@ -134,3 +134,30 @@ def test_the_draft_made_while_drawing_is_made_again_when_the_pdf_adds_a_comment(
     with zipfile.ZipFile(tmp_path / "out" / "draft.docx") as docx:
         comments = docx.read("word/comments.xml").decode("utf-8")
     assert "test-comment" in comments
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the signal mask from /proc")
+def test_the_drawing_process_ends_at_once_when_terminated() -> None:
+    """The CLI turns SIGTERM into an exit for its own cleanup; the drawing process, which the
+    parent terminates when a build fails, must not inherit that: an exit raised in the middle of
+    its WeasyPrint import printed a traceback under the build's one-line error."""
+    import signal
+    import sys
+    import time
+
+    def caught(pid: int) -> bool:
+        status = Path(f"/proc/{pid}/status").read_text()
+        mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+        return bool(mask >> (signal.SIGTERM - 1) & 1)
+
+    saved = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        with worker.RenderWorker() as drawing:
+            pid = drawing.process.pid
+            for _ in range(200):  # the child resets it first thing
+                if not caught(pid):
+                    break
+                time.sleep(0.05)
+            assert not caught(pid)
+    finally:
+        signal.signal(signal.SIGTERM, saved)

@@ -179,6 +179,9 @@ def worker_main(conn, parent: int) -> None:
     import gc
 
     die_with_parent(parent)
+    # terminate() ends this process at once: the parent's handler (SIGTERM as exit, for its own
+    # cleanup) would raise wherever the import or the drawing is, and print a traceback
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # this process draws once and ends: what it has from its parent, and WeasyPrint once it is
     # loaded, is left out of the garbage collection, which then comes less often (as in cli.py)
     gc.freeze()
