@@ -25,6 +25,7 @@ class TextLine:
     first: bool
     last: bool
     number: int = 0  # line number within its column (body columns), 1-based
+    compromise: tuple[str, ...] = ()  # what the composer declared it gave up here ("loose", "ragged", …)
 
     @property
     def text(self) -> str:

@@ -56,6 +56,7 @@ CORPUS: tuple[CorpusEdition, ...] = (
     CorpusEdition("district-summary", "a government work summary: 90 % copy, 8 photos, a 32-character title", 0.90, 8),
     CorpusEdition("report-130", "a work report: 130 % copy, 15 photos (3 optional), a 7-character title with kicker and subtitle", 1.30, 15),
     CorpusEdition("report-200", "a work report: 200 % copy, 15 photos (6 optional), a 37-character title", 2.00, 15),
+    CorpusEdition("tech-digest", "a tech digest: 99 % mixed-script copy, 14 mixed-script heads, 6 pictures (3:1, 2:3 charts)", 0.99, 6),
 )
 
 

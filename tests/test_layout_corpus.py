@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from pipeline.build import build_pdf, prepare
-from pipeline.checks.audit import audit_typography
+from pipeline.checks.audit import UNSETTABLE, audit_typography
 from pipeline.checks.makeup import makeup_findings
 from pipeline.checks.shaping import FontMetrics
 from pipeline.display import DisplayList
@@ -30,7 +30,8 @@ REFUSAL = re.compile(
     r"|headline: \S+ \".+\" \(\d+ 字\) is too long for the spread even at )"
 )
 # editions with photos or copy enough to fill the spread: they must build, not be refused
-MUST_FILL = {"district-summary", "oss-handbook", "report-130", "report-200"}
+MUST_FILL = {"district-summary", "oss-handbook", "report-130", "report-200", "tech-digest"}
+AUDIT_CLEAN = {"district-summary", "oss-handbook", "report-130", "report-200"}   # every count 0
 
 
 def right_end(line) -> float:
@@ -109,9 +110,16 @@ def test_corpus_edition_builds_a_full_spread_or_is_refused_in_one_line(name, cor
     assert_invariants(display, job.style)
     findings = makeup_findings(tmp_path / "out" / "spread.pdf", display, job.edition, job.style)
     assert not findings, [f"{f.where}: {f.message}" for f in findings]
-    # every typography count 0, read back from the PDF the plant prints (oss-handbook: the mixed-script edition)
+    # read back from the PDF the plant prints: no typography error; a breach only on a line the
+    # composer declared (its paragraph has no setting within the bounds), as a warning; the
+    # mixed-script oss-handbook and the report editions audit 0 on every count
     audit = audit_typography(tmp_path / "out" / "pages.pdf", display, metrics=FontMetrics(job.faces))
-    assert audit.lines > 400 and audit.violations() == 0, [f"{f.where}: {f.message}" for f in audit.findings()][:5]
+    found = [f"{f.severity} {f.where}: {f.message}" for f in audit.findings()]
+    assert audit.lines > 400 and not [f for f in audit.findings() if f.severity == "error"], found[:5]
+    assert len(audit.findings()) == audit.violations()
+    assert all(f.hint_id == UNSETTABLE for f in audit.findings())   # each says: recast a few words
+    if name in AUDIT_CLEAN:
+        assert audit.violations() == 0, found[:5]
 
 
 def test_the_sample_reads_back_with_no_make_up_finding(sample_build):

@@ -63,6 +63,9 @@ WORD_SPACE_EM = DEFAULT_RULES.word_space_em[1]   # a typed word space, at most
 LETTER_SPACE_EM = DEFAULT_RULES.letter_space_em   # letter-spacing inside a word of letters, at most
 ADDRESS_SPACE_EM = DEFAULT_RULES.address_space_em  # ... inside a URL, e-mail address or path
 ADDRESS_MARKS = frozenset("/@:_.")
+DECLARED = frozenset(("loose", "ragged"))   # compromises the composer declares on a line
+UNSETTABLE = N_("the paragraph has no setting within the house bounds at this measure (the composer "
+                "set it as evenly as it can): recast a few of its words")
 UNIT_GAP_TOL = 0.05  # pt: nothing may space out inside a word, a number, —— or ……
 SQUEEZE_TOL = 0.05  # pt: full-width characters never close up (only marks are compressed)
 SLACK = 1.0         # pt around a column when assigning characters to it
@@ -390,8 +393,13 @@ class Auditor:
             r, b = max(b[2] for b in boxes), max(b[3] for b in boxes)
             box = (l, t, r - l, b - t)
         c = line.composed
+        severity = "error"
+        if c is not None and count in ("gaps", "ragged") and DECLARED.intersection(c.compromise):
+            # the composer found no setting of the paragraph within the bounds and said so: the
+            # page is printable, the editor's fix is a few words of the copy
+            severity, hint = "warning", UNSETTABLE
         self.problems.append(finding(
-            "error", code, message, line.where, hint, {**args, "line": line.text},
+            severity, code, message, line.where, hint, {**args, "line": line.text},
             block_id=c.block_id.replace(":", ".") if c else "", start=c.start if c else -1, end=c.end if c else -1,
             page=line.page, box=box))
 

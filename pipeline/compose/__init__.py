@@ -19,10 +19,10 @@ each line is either shrunk by compressing its marks evenly, or widened at its ga
 to their capacity, then (last resort) letter-spaced in its words of letters and addresses. A first pass admits only lines within
 those bounds (a 孤字 last line costs so much it is taken only when nothing else fits); if it
 finds no way through, a second pass also admits loose, ragged and overfull lines, and
-`compose_noted` says which it took. A loose line never opens a hole (typography.md rule 24): its
-gaps after hanzi widen on to 0.5 em, its words to twice their letter-spacing bound, and what is
-left leaves it short of the measure (declared ragged too); the second pass prices such a line
-a hundred times a loose one, so it re-breaks to avoid it where it can. A line costs (30 + badness)²: fewer lines win, and fully
+`compose_noted` says which it took. A loose line widens its gaps after hanzi on to 0.5 em
+(typography.md rule 24) and its words to twice their letter-spacing bound before anything
+else widens further; the second pass prices a line that still needs a gap past 0.5 em a
+hundred times a loose one, so it re-breaks to avoid it where it can. A line costs (30 + badness)²: fewer lines win, and fully
 compressing the optional marks (badness 3) is cheaper than widening (100 at the bound, cubic).
 The measure-independent preparation (cells, pairs, prefix sums, break candidates) is cached
 per paragraph, as copyfit composes the same text at other measures. Why total fit and not greedy + repair: with CJK a line has only a
@@ -48,6 +48,7 @@ opportunities with the 避头尾 tables on top, and HarfBuzz (uharfbuzz) measure
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from ..errors import PinbanError
 from ..fonts import Face
@@ -91,6 +92,7 @@ def compose_noted(runs: Sequence[TextRun], measure: float, faces: Mapping[str, F
         kinds = compromises(par, measure, breaks)
     last = len(breaks) - 1
     lines = tuple(realise_line(par, measure, s, e, i == last) for i, (s, e) in enumerate(breaks))
+    lines = tuple(replace(line, compromise=k) if k else line for line, k in zip(lines, kinds))
     return lines, tuple((i, kind) for i, line_kinds in enumerate(kinds) for kind in line_kinds)
 
 

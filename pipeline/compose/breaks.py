@@ -37,13 +37,25 @@ URL_RE = re.compile(rf"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.){_URL_END}+"
 VERSION_RE = re.compile(r"(?<![A-Za-z0-9.])[vV]?\d+(?:\.\d+)+(?:-[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)?")  # 2.3.1-rc.1
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 HANDLE_RE = re.compile(r"(?<![A-Za-z0-9_.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")   # @lin-typeset
-PATH_RE = re.compile(r"(?<![A-Za-z0-9_/])(?:~|\.\.?)?(?:/[A-Za-z0-9_.+-]+){2,}/?")
+PATH_RE = re.compile(r"(?<![A-Za-z0-9_/])(?:~|\.\.?)?(?:/[A-Za-z0-9_.+-]+){2,}/?"
+                     r"|(?<![A-Za-z0-9_./])[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.+-]+)+/"      # examples/local-scenes/
+                     r"|(?<![A-Za-z0-9_./])[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.+-]+){2,}")
 CODE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)+(?:\(\))?"
                      r"|[A-Za-z0-9]*_[A-Za-z0-9_]+"
                      r"|[A-Za-z][A-Za-z0-9-]*(?::[A-Za-z][A-Za-z0-9-]*)+")    # labels: area:compose
 TRAILING = ".,;:!?)]}'\""        # sentence punctuation after an address is not part of it
 BEFORE = frozenset("/._?#-~%@&")
 AFTER = frozenset("=")
+
+# Rule 5: a number and the unit after it stay on one line, a typed space between them or not
+UNIT_RE = re.compile(r"(?:km/h|m/s|[kKMGT]?B/s|m²|m³|°C|℃"       # compounds first: km/h is one unit
+                     r"|[kMGTPmμµn]?(?:Wh|W|Hz|bps|B|mAh|Ah|V|A|m|g|s|mL|ml|L|J|Pa|N|t|lm|lx|px|dB)"
+                     r"|KB|bit|min|h|fps|rpm|pt|ppi|dpi|TOPS|[TGPM]?FLOPS)"
+                     r"(?![A-Za-z0-9/])")
+# A hyphen inside a Latin word is a break only between two parts of 3 letters or more (open-|source,
+# not Wi-|Fi, RISC-|V, E-|Marker or a model code like HM-|R8): a short part alone looks like a
+# hyphenated syllable or a lost letter
+COMPOUND_PART_MIN = 3
 
 # English hyphenation: words of >= 6 letters, >= 3 letters either side of the hyphen, never in
 # all-capital words, words with capitals inside (names like GitHub) or words touching a digit.
@@ -144,13 +156,13 @@ def opportunities(text: str, hyphenate: bool = True) -> dict[int, int]:
 def all_opportunities(text: str) -> dict[int, int]:
     addresses = address_spans(text)
     inside = [False] * (len(text) + 1)
-    for a, b in addresses:
+    for a, b in addresses + unit_spans(text):
         for i in range(a + 1, b):
             inside[i] = True
     out: dict[int, int] = {}
     for p in icu_breaks(text):
         q = space_run(text, p)
-        if q == 0 or (inside[p] and q == p):
+        if q == 0 or (inside[p] and q == p) or number_unit(text, q, p) or short_compound(text, p):
             continue
         if not vetoed(text, q, p):
             out[q] = BREAK
@@ -167,6 +179,39 @@ def all_opportunities(text: str) -> dict[int, int]:
         for j in hyphen_points(m.group()):
             out.setdefault(a + j, HYPHEN)
     return out
+
+
+def unit_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each unit after a number (km/h is one, not a path)."""
+    out = []
+    for m in UNIT_RE.finditer(text):
+        q = space_run(text, m.start())
+        if q and text[q - 1].isdigit() and (q == m.start() or not text[q - 1].isalpha()):
+            out.append(m.span())
+    return out
+
+
+def number_unit(text: str, q: int, p: int) -> bool:
+    """A number ends before the typed spaces [q, p) and a unit begins at p (100 W, 3.5 GHz)."""
+    return q < p and text[q - 1].isdigit() and UNIT_RE.match(text, p) is not None
+
+
+def short_compound(text: str, p: int) -> bool:
+    """The break at p follows a hyphen inside a Latin word one of whose parts is short or not
+    all letters (Wi-Fi, RISC-V, HM-R8)."""
+    if p < 2 or text[p - 1] != "-":
+        return False
+    a = p - 1
+    while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
+        a -= 1
+    b = p
+    while b < len(text) and text[b].isascii() and text[b].isalnum():
+        b += 1
+    before, after = text[a:p - 1], text[p:b]
+    if not before or not after:
+        return False                      # a dash or a hyphen beside a space, not inside a word
+    return not (len(before) >= COMPOUND_PART_MIN and len(after) >= COMPOUND_PART_MIN
+                and before.isalpha() and after.isalpha())
 
 
 def grapheme_breaks(text: str, start: int, end: int) -> list[int]:

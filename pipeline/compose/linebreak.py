@@ -25,7 +25,7 @@ LONE = 1e7            # 孤字
 HYPHEN_COST = 3000.0  # a hyphenated line end: about a line widened to 60 % of its bound
 LETTERED = 400.0      # a line letter-spaced: after every gap is at its bound (well above 100)
 EMERGENCY_COST = 1e16  # a break no rule allows: only when a token is wider than the line (above any loose line)
-HOLE = 100.0          # a loose line short of the measure rather than a gap past 0.5 em (rule 24)
+HOLE = 100.0          # a loose line with a gap past 0.5 em (rule 24): re-break to avoid it where possible
 
 
 def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float, letters: float = 0.0,
@@ -33,8 +33,8 @@ def fit_cost(d: float, o: float, g: float, last: bool, justify: bool, em: float,
     """The cost of a line `d` pt short of its measure (negative: too long) that has `o` pt of
     optional compression, `g` pt of capacity to widen its gaps and `letters` pt to letter-space
     its words (the last resort); the 孤字 penalty comes on top. A loose line (past every bound)
-    that also needs more than `holes` pt (what its gaps may take before one is a hole past
-    0.5 em, and its letters beyond their bound) is left short: it costs HOLE times more."""
+    that needs more than `holes` pt (what its hanzi gaps may take up to 0.5 em and its letters
+    beyond their bound) opens a gap past 0.5 em (rule 24): it costs HOLE times more."""
     if d < -EPS:
         if -d > o + EPS:
             return OVERFULL * (1 - d)

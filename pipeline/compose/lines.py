@@ -51,6 +51,7 @@ class Line:
     end: int
     first: bool
     last: bool
+    compromise: tuple[str, ...] = ()   # what the composer declared it had to give up ("loose", "ragged", …)
 
 
 DEFAULT_RULES = ComposeRules()

@@ -22,8 +22,6 @@ def compromise(par: Paragraph, measure: float, s: int, e: int, last: bool) -> tu
             kinds.append("ragged")
         elif d > room + EPS:
             kinds.append("loose")
-            if d > room + par.hole_room(s, e) + (LOOSE_LETTERING - 1.0) * par.letters(s, e) + EPS:
-                kinds.append("ragged")   # short of the measure rather than a hole past HOLE_EM
     if last and s != par.first and par.rules.avoid_lone_char and par.pr[e] - par.pr[s] == 1:
         kinds.append("lone-char")
     return tuple(kinds)
@@ -95,9 +93,11 @@ def realise_line(par: Paragraph, measure: float, s: int, e: int, last: bool) -> 
 
 def loosen(par: Paragraph, s: int, e: int, track: list[float], beyond: float, letters: float) -> float:
     """A loose line (no way of breaking the paragraph kept it within the bounds): its gaps after
-    hanzi widen on towards HOLE_EM, in proportion to what each has left, then its letters take up
-    to LOOSE_LETTERING times their room; what is left stays short of the measure (never a hole
-    past HOLE_EM). `track` is widened in place; the share of the letter room added is returned."""
+    hanzi widen on towards 0.5 em (typography.md rule 24), in proportion to what each has left,
+    then its letters take up to LOOSE_LETTERING times their room; only what is left then widens
+    every gap further, word spaces too: the line stays flush (a short line mid-paragraph would
+    read as its end). `track` is widened in place; the share of the letter room added is returned."""
+    cap = par.cap
     room = [par.hole_at(c) for c in range(s, e - 1)]
     total = sum(room)
     if total > EPS:
@@ -105,9 +105,17 @@ def loosen(par: Paragraph, s: int, e: int, track: list[float], beyond: float, le
         for k, r in enumerate(room):
             track[k] += r * share
         beyond -= share * total
-    if beyond <= EPS or letters <= EPS:
+    if beyond <= EPS:
         return 0.0
-    return min(beyond / letters, LOOSE_LETTERING - 1.0)
+    more = min(beyond / letters, LOOSE_LETTERING - 1.0) if letters > EPS else 0.0
+    beyond -= more * letters
+    g = sum(cap[c] for c in range(s, e - 1))
+    if beyond > EPS and g > EPS:
+        for k, c in enumerate(range(s, e - 1)):
+            track[k] += cap[c] * beyond / g
+    elif beyond > EPS and letters > EPS:
+        more += beyond / letters
+    return more
 
 
 def spans_of(cells: list[Cell], track: list[float], feats: list[tuple[str, ...]], x0: float,

@@ -50,7 +50,7 @@ def display_list(edition: Edition, best: Attempt, faces: dict[str, Face], passes
 
 def text_line(line: Line, x: float, baseline: float, block_id: str, kind: str, number: int = 0) -> TextLine:
     return TextLine(x, baseline, line.measure, line.spans, block_id, kind, line.start, line.end,
-                    line.first, line.last, number)
+                    line.first, line.last, number, line.compromise)
 
 
 def column_frames(plan: Plan, style: Style, faces, geo: Geometry, band: Bands, name: str) -> list[Frame]:
