@@ -379,6 +379,26 @@ class Auditor:
         self.paragraph = ""           # the paragraph's text before the line being read
         self.after = ""               # the text the next line continues the paragraph with
         self.problems: list[Finding] = []
+        self._texts: dict[str, str] | None = None
+
+    def block_text(self, line: DrawnLine) -> str | None:
+        """The whole text of the line's block as composed (its lines' texts, the spaces dropped at
+        their breaks put back): break opportunities are judged on it once per paragraph."""
+        if line.composed is None:
+            return None
+        if self._texts is None:
+            parts: dict[str, list[tuple[int, str]]] = {}
+            for page in self.display.pages:
+                for frame in page.frames:
+                    for tl in frame.lines:
+                        parts.setdefault(tl.block_id, []).append((tl.start, tl.source_text))
+            self._texts = {}
+            for block, pieces in parts.items():
+                text = ""
+                for start, piece in sorted(pieces):
+                    text += " " * max(0, start - len(text)) + piece
+                self._texts[block] = text
+        return self._texts.get(line.composed.block_id)
 
     def result(self, n_lines: int, seconds: float) -> TypographyAudit:
         return TypographyAudit(n_lines, self.body, max_ragged=self.max_ragged, max_gap_em=self.max_gap,
@@ -434,7 +454,7 @@ class Auditor:
             and line.composed.block_id == prev.composed.block_id
         if not (continues and same):
             self.paragraph = ""
-        if continues and prev is not None and not allowed_break(prev, line, self.paragraph[-200:]):
+        if continues and prev is not None and not allowed_break(prev, line, self.block_text(line)):
             self.flag("splits", "pdf-split", line, N_("{before}|{after}: a number or word is split across lines: «{line}»"),
                       N_("typography.md rule 5: a number or Latin word stays on one line"), [first],
                       before=prev.glyphs[-1].text, after=first.text)
@@ -569,15 +589,18 @@ def prev_hyphen(line: DrawnLine) -> bool:
     return bool(line.composed and line.composed.hyphenated and line.glyphs[-1].text == HYPHEN_TEXT)
 
 
-def allowed_break(prev: DrawnLine, line: DrawnLine, before: str = "") -> bool:
+def allowed_break(prev: DrawnLine, line: DrawnLine, text: str | None = None) -> bool:
     """Where the two lines meet is a break opportunity of the house rules (breaks.py), with its
     hyphen drawn if it is a hyphenation point; without the composed text, rule 5 from the glyphs.
-    `before` is the paragraph's text before `prev` (an address may begin lines earlier)."""
+    `text` is the block's whole text as composed (Auditor.block_text); without it, the two lines'."""
     a, b = prev.composed, line.composed
     if not (a and b and a.block_id == b.block_id and a.end <= b.start):
         return broke_at_space(prev, line) or not split_unit(prev.glyphs, line.glyphs[0].text)
-    left, right = before + a.source_text, b.source_text
-    kind = opportunities(left + " " * (b.start - a.end) + right).get(len(left))
+    if text is not None and text[a.start:a.end] == a.source_text and text[b.start:b.end] == b.source_text:
+        kind = opportunities(text).get(a.end)
+    else:
+        left = " " * a.start + a.source_text
+        kind = opportunities(left + " " * (b.start - a.end) + b.source_text).get(a.end)
     if kind is None:
         return False
     return (kind == HYPHEN) == prev_hyphen(prev)

@@ -8,6 +8,7 @@ guesses between distant glyphs, line ends) are dropped.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import math
 from dataclasses import dataclass
@@ -118,8 +119,9 @@ def text_by_frame(pages: list[list[Char]], display: DisplayList, slack: float = 
     found: dict[str, list[str]] = {}
     stray: list[Char] = []
     for page, chars in zip(display.pages, pages):
+        lines = LinesByBaseline(page.frames)
         for ch in chars:
-            frame = frame_at(page.frames, ch, slack)
+            frame = lines.frame_at(ch, slack)
             if frame is None:
                 stray.append(ch)
             else:
@@ -127,11 +129,26 @@ def text_by_frame(pages: list[list[Char]], display: DisplayList, slack: float = 
     return {k: "".join(v) for k, v in found.items()}, stray
 
 
-def frame_at(frames: tuple[Frame, ...], ch: Char, slack: float) -> Frame | None:
-    for frame in frames:
-        for line in frame.lines:
+class LinesByBaseline:
+    """A page's lines sorted by baseline, to find the frame that holds a character without
+    looking at every line of the page for each of its thousands of characters."""
+
+    def __init__(self, frames: tuple[Frame, ...]) -> None:
+        entries = sorted(((line.baseline, k, line) for k, frame in enumerate(frames) for line in frame.lines),
+                         key=lambda e: (e[0], e[1]))
+        self.frames = frames
+        self.baselines = [e[0] for e in entries]
+        self.entries = entries
+
+    def frame_at(self, ch: Char, slack: float) -> Frame | None:
+        """The first frame (in the page's order) with a line through the character's pen."""
+        i = bisect.bisect_left(self.baselines, ch.baseline - slack)
+        best = None
+        while i < len(self.entries) and self.baselines[i] <= ch.baseline + slack:
+            _, k, line = self.entries[i]
             # an opening mark set half width at a line start has its pen half an em left of the line
             left = line.x - ch.size / 2 - slack
-            if abs(line.baseline - ch.baseline) <= slack and left <= ch.x <= line.x + line.measure + slack:
-                return frame
-    return None
+            if (best is None or k < best) and left <= ch.x <= line.x + line.measure + slack:
+                best = k
+            i += 1
+        return None if best is None else self.frames[best]
