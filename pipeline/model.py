@@ -75,8 +75,11 @@ class Photo:
 
     @property
     def printed_caption(self) -> str:
-        """The caption as the page prints it: the credit follows as （… 摄）."""
-        return self.caption + (f"（{self.credit} 摄）" if self.credit else "")
+        """The caption as the page prints it: a photo's credit follows as （… 摄）, a chart's or a
+        figure's as （…）: it was drawn or compiled, not photographed."""
+        if not self.credit:
+            return self.caption
+        return self.caption + (f"（{self.credit} 摄）" if self.kind == PHOTO else f"（{self.credit}）")
 
 
 PHOTO, CHART, FIGURE = "photo", "chart", "figure"

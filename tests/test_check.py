@@ -569,6 +569,9 @@ def test_a_caption_with_its_credit_is_not_text_lost() -> None:
     photo = Photo("p01", "photos/p01.jpg", None, "小区门口的便民修理摊", SourceRef("edition.toml", 25), credit="本报记者 何川")
     printed = photo.printed_caption
     assert printed == "小区门口的便民修理摊（本报记者 何川 摄）"
+    chart = Photo("c01", "photos/c01.jpg", None, "新问题首次回复时间", SourceRef("edition.toml", 31), credit="项目统计",
+                  kind="chart")
+    assert chart.printed_caption == "新问题首次回复时间（项目统计）"   # a chart is not photographed
     edition = SimpleNamespace(blocks=(), photos=(photo,), headline=SimpleNamespace(kicker="", title="", subtitle=""))
     span = compose.Span(0.0, printed, "kai", 9.0, 0.0, (), 9.0 * len(printed))
     line = D.TextLine(50.0, 100.0, 200.0, (span,), "photo:p01", "caption", 0, len(printed), True, True)
