@@ -376,8 +376,6 @@ class Auditor:
         self.max_ragged = 0.0
         self.max_gap = 0.0
         self.after_hyphen = False     # the line before ended with an added hyphen
-        self.paragraph = ""           # the paragraph's text before the line being read
-        self.after = ""               # the text the next line continues the paragraph with
         self.problems: list[Finding] = []
         self._texts: dict[str, str] | None = None
 
@@ -399,6 +397,15 @@ class Auditor:
                     text += " " * max(0, start - len(text)) + piece
                 self._texts[block] = text
         return self._texts.get(line.composed.block_id)
+
+    def around(self, line: DrawnLine) -> tuple[str, str]:
+        """The block's text before and after the line: a Latin token split across a line end
+        (test | _loader_accepts_bom) is judged whole."""
+        text = self.block_text(line)
+        if text is None:
+            return "", ""
+        c = line.composed
+        return text[max(0, c.start - 200):c.start], text[c.end:c.end + 200]
 
     def result(self, n_lines: int, seconds: float) -> TypographyAudit:
         return TypographyAudit(n_lines, self.body, max_ragged=self.max_ragged, max_gap_em=self.max_gap,
@@ -425,13 +432,7 @@ class Auditor:
 
     def run(self, lines: list[DrawnLine]) -> None:
         prev: DrawnLine | None = None
-        for n, line in enumerate(lines):
-            # the text the next line continues the paragraph with: a token split across the
-            # line end (test | _loader_accepts_bom) is judged whole
-            nxt = lines[n + 1] if n + 1 < len(lines) else None
-            self.after = (nxt.text if nxt is not None and not line.last and nxt.composed and line.composed
-                          and nxt.composed.block_id == line.composed.block_id
-                          and nxt.composed.start == line.composed.end else "")
+        for line in lines:
             continues = prev is not None and not prev.last and prev.head == line.head and (
                 not line.head or (prev.composed and line.composed and prev.composed.block_id == line.composed.block_id))
             self.breaks(prev, line, bool(continues))
@@ -450,10 +451,6 @@ class Auditor:
         if not line.last and end.text in NO_END:
             self.flag("line_end", "pdf-line-end", line, N_("the line ends with {mark}: «{line}»"),
                       N_("typography.md rule 3: an opening mark goes to the next line"), [end], mark=end.text)
-        same = prev is not None and prev.composed is not None and line.composed is not None \
-            and line.composed.block_id == prev.composed.block_id
-        if not (continues and same):
-            self.paragraph = ""
         if continues and prev is not None and not allowed_break(prev, line, self.block_text(line)):
             self.flag("splits", "pdf-split", line, N_("{before}|{after}: a number or word is split across lines: «{line}»"),
                       N_("typography.md rule 5: a number or Latin word stays on one line"), [first],
@@ -463,9 +460,6 @@ class Auditor:
             self.flag("splits", "pdf-hyphens", line, N_("two hyphenated lines in a row: «{line}»"),
                       N_("re-break the paragraph: never two hyphenated lines in a row"), [prev.glyphs[-1]])
         self.after_hyphen = hyphen
-        if continues and prev is not None and prev.composed is not None and line.composed is not None:
-            gap = " " * max(0, line.composed.start - prev.composed.end)
-            self.paragraph += prev.composed.source_text + gap
 
     # rules 7, 11, 12, 14, 15, 16: a body line's shape ------------------------------------------
 
@@ -544,7 +538,7 @@ class Auditor:
                 "pair": glyphs[i].text + glyphs[i + 1].text, "by": -w}
         elif spaced := [(i, w) for i in range(len(glyphs) - 1) if inside_unit(glyphs, i) and i not in line.spaced
                         and (w := self.spacing_at(glyphs, i)) > UNIT_GAP_TOL + letter_room(
-                            glyphs, i, self.paragraph[-200:], self.after)]:
+                            glyphs, i, *self.around(line))]:
             i, w = spaced[0]
             what, marked, args = N_("spaced out inside {pair} by {by:.3f} pt: «{line}»"), glyphs[i:i + 2], {
                 "pair": glyphs[i].text + glyphs[i + 1].text, "by": w}
@@ -596,11 +590,11 @@ def allowed_break(prev: DrawnLine, line: DrawnLine, text: str | None = None) -> 
     a, b = prev.composed, line.composed
     if not (a and b and a.block_id == b.block_id and a.end <= b.start):
         return broke_at_space(prev, line) or not split_unit(prev.glyphs, line.glyphs[0].text)
-    if text is not None and text[a.start:a.end] == a.source_text and text[b.start:b.end] == b.source_text:
+    if text is not None:
         kind = opportunities(text).get(a.end)
     else:
-        left = " " * a.start + a.source_text
-        kind = opportunities(left + " " * (b.start - a.end) + b.source_text).get(a.end)
+        left = a.source_text
+        kind = opportunities(left + " " * (b.start - a.end) + b.source_text).get(len(left))
     if kind is None:
         return False
     return (kind == HYPHEN) == prev_hyphen(prev)

@@ -156,13 +156,16 @@ def opportunities(text: str, hyphenate: bool = True) -> dict[int, int]:
 def all_opportunities(text: str) -> dict[int, int]:
     addresses = address_spans(text)
     inside = [False] * (len(text) + 1)
-    for a, b in addresses + unit_spans(text):
+    units = unit_spans(text)
+    unit_starts = {a for a, _ in units}
+    for a, b in addresses + units:
         for i in range(a + 1, b):
             inside[i] = True
     out: dict[int, int] = {}
     for p in icu_breaks(text):
         q = space_run(text, p)
-        if q == 0 or (inside[p] and q == p) or number_unit(text, q, p) or short_compound(text, p):
+        # no break inside an address or a unit, nor at the typed space between a number and its unit
+        if q == 0 or (inside[p] and q == p) or (q < p and p in unit_starts) or short_compound(text, p):
             continue
         if not vetoed(text, q, p):
             out[q] = BREAK
@@ -182,18 +185,14 @@ def all_opportunities(text: str) -> dict[int, int]:
 
 
 def unit_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of each unit after a number (km/h is one, not a path)."""
+    """[start, end) of each unit right after a number, a typed space between or not (100 W,
+    3.5 GHz; km/h is one unit, not a path)."""
     out = []
     for m in UNIT_RE.finditer(text):
         q = space_run(text, m.start())
-        if q and text[q - 1].isdigit() and (q == m.start() or not text[q - 1].isalpha()):
+        if q and text[q - 1].isdigit():
             out.append(m.span())
     return out
-
-
-def number_unit(text: str, q: int, p: int) -> bool:
-    """A number ends before the typed spaces [q, p) and a unit begins at p (100 W, 3.5 GHz)."""
-    return q < p and text[q - 1].isdigit() and UNIT_RE.match(text, p) is not None
 
 
 def short_compound(text: str, p: int) -> bool:
