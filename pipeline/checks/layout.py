@@ -18,6 +18,9 @@ from .text import is_punct
 HEAD_KINDS = frozenset({SECTION, SUBSECTION})
 
 
+FOOT_LINES = 1  # rule 26: a column may end this many grid lines above its foot
+
+
 def check_layout(display: DisplayList, edition: Edition, style: Style, already: Iterable[Finding] = ()) -> list[Finding]:
     findings = overset_findings(display)
     if display.overset is None:
@@ -51,8 +54,10 @@ def column_frames(display: DisplayList) -> list[tuple[str, Frame]]:
 
 
 def underset_findings(display: DisplayList) -> list[Finding]:
-    """The report ends more than three grid lines above the foot of the last column: an error, as
-    a page with a hole may not go to print (rule 26); the build is refused until it is filled.
+    """The report ends more than one grid line above the foot of the last column (rule 26: every
+    column ends at the foot, at most one line short, as `pinban check` reads it back from the
+    PDF): an error, as a page with a hole may not go to print; the build is refused until it is
+    filled.
     When the layout found no size that fills the spread it says by how much (display.underset)."""
     if display.underset is not None:
         u = display.underset
@@ -67,7 +72,7 @@ def underset_findings(display: DisplayList) -> list[Finding]:
                         N_("add text or enlarge a photo; copyfit could not fill the page"), {"empty": empty}, page=page,
                         box=(last.x, last.y, last.width, last.height))]
     empty = int((last.y + last.height - last.lines[-1].baseline) / last.leading)  # whole grid lines left
-    if empty < 3:
+    if empty <= FOOT_LINES:
         return []
     return [finding("error", "underset", N_("underset: the report ends {empty} lines above the column foot"),
                     f"{page}版·第{last.column}栏", N_("add text or enlarge a photo"), {"empty": empty}, page=page,

@@ -18,10 +18,10 @@ from ..layout.fold import fold_findings
 from ..messages import BUG, N_, finding
 from ..model import Edition, Finding
 from ..style import Style
+from .layout import FOOT_LINES  # a column may end at most this many lines above the foot
 from .readback import Char, per_display_page, read_chars, text_by_frame
 
 HOLE_LINES = 4  # a vertical blank of this many body lines in a column is a hole (rule 26)
-FOOT_LINES = 1  # a column may end at most this many lines above the foot
 CROP_BOUND = 0.25  # a photo may lose at most this share of its area; charts and figures none
 TOLERANCE = 0.01  # share of area (crop) or of aspect (distortion) read back as rounding
 PARTS = ("kicker", "title", "subtitle")
